@@ -1,0 +1,38 @@
+"""funcgrad: JAX's programming model on NumPy and Numba.
+
+>>> import funcgrad as fg
+>>> import funcgrad.numpy as jnp
+>>> fg.grad(lambda w: jnp.sum(jnp.tanh(w) ** 2))(jnp.zeros(3))
+Array([0., 0., 0.], dtype=float64)
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .core.array import Array  # noqa: F401
+from .core.config import config  # noqa: F401
+from .core.errors import (ConcretizationError, TracerBoolConversionError,  # noqa: F401
+                          TracerIntegerConversionError, UnexpectedTracerError)
+from . import numpy  # noqa: F401  (attaches tracer operators)
+from . import lax, tree_util  # noqa: F401
+from .api import (ShapeDtypeStruct, eval_shape, grad, hessian, jacfwd, jacobian, jacrev,  # noqa: F401
+                  jvp, linearize, make_jaxpr, value_and_grad, vjp, vmap)
+from . import nn  # noqa: F401
+
+
+def block_until_ready(x):
+    """Return ``x`` (NumPy computations are synchronous)."""
+    return x
+
+
+def device_put(x, device=None):
+    return numpy.asarray(x)
+
+
+def device_get(x):
+    return x
+
+
+def typeof(x):
+    from .core.ir import aval_of_value
+    return aval_of_value(x)

@@ -1,0 +1,47 @@
+"""``funcgrad.Array``: the eager result type, a thin ``np.ndarray`` subclass.
+
+It adds what JAX arrays have and ndarrays lack (``.at[]``, ``.block_until_ready()``, ``weak_type``)
+and refuses in-place item assignment, as JAX does. ``np.asarray(x)`` is zero-copy.
+
+>>> import numpy as np
+>>> a = as_array(np.arange(3.0))
+>>> type(a).__name__, np.shares_memory(np.asarray(a), a)
+('Array', True)
+>>> a[0] = 1.0
+Traceback (most recent call last):
+    ...
+TypeError: funcgrad arrays are immutable and do not support in-place item assignment. Instead of x[idx] = y, use x = x.at[idx].set(y).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+class Array(np.ndarray):
+    """An immutable-by-convention ndarray returned by funcgrad's eager operations."""
+
+    weak_type = False
+
+    def __setitem__(self, idx, value):
+        raise TypeError("funcgrad arrays are immutable and do not support in-place item assignment. "
+                        "Instead of x[idx] = y, use x = x.at[idx].set(y).")
+
+    def block_until_ready(self):
+        return self
+
+    def copy_to_host_async(self):
+        return None
+
+    @property
+    def aval(self):
+        from .avals import Aval
+        return Aval(self.shape, self.dtype, False)
+
+
+def as_array(x) -> Array:
+    """Wrap a NumPy result (array or scalar) as a funcgrad ``Array`` without copying."""
+    if type(x) is np.ndarray:
+        return x.view(Array)
+    if type(x) is Array:
+        return x
+    return np.asarray(x).view(Array)

@@ -1,0 +1,46 @@
+"""One exception class per failure; each message names the user's line and the fix.
+
+See ``docs/errors.md`` for a section per class.
+"""
+from __future__ import annotations
+
+
+class FuncgradError(Exception):
+    """Base class of funcgrad's own errors."""
+
+
+class ConcretizationError(FuncgradError, TypeError):
+    """A traced value (no concrete value known) was used where Python needs a concrete one."""
+
+
+class TracerBoolConversionError(ConcretizationError):
+    """``bool(x)`` / ``if x:`` on a traced value."""
+
+
+class TracerIntegerConversionError(ConcretizationError):
+    """``int(x)`` / ``range(x)`` / indexing with a traced value."""
+
+
+class UnexpectedTracerError(FuncgradError):
+    """A tracer was used after the transform that made it returned (it leaked)."""
+
+
+class ShapeError(FuncgradError, ValueError):
+    """Operand shapes are incompatible for an operation."""
+
+
+class DTypeError(FuncgradError, TypeError):
+    """Operand dtypes are incompatible for an operation."""
+
+
+def concretization_message(what: str, aval, source: str, made_at: str | None, transform: str) -> str:
+    where = f" at {source}" if source else ""
+    made = f"\nThe value was created at {made_at}." if made_at else ""
+    return (
+        f"Abstract tracer value encountered where a concrete value is expected: {what}{where}.\n"
+        f"The value has type {aval} and depends on the inputs of `{transform}`, which traces "
+        f"without concrete values.{made}\n"
+        "Fixes: use `funcgrad.lax.cond` / `funcgrad.lax.while_loop` / `funcgrad.numpy.where` "
+        "for value-dependent control flow, or mark the argument static with "
+        "`jit(f, static_argnums=...)`."
+    )

@@ -1,0 +1,87 @@
+"""The primitive record: one object with every rule a primitive needs, side by side.
+
+Slots (all required; a slot may hold a marker with a reason instead of a rule):
+
+- ``abstract_eval(*avals, **params) -> Aval`` (a list of avals when ``multiple_results``)
+- ``impl(*arrays, **params) -> ndarray``: the NumPy implementation
+- ``vjp(ct, *inputs, out, **params) -> list``: one cotangent per input (``None`` = no gradient); an
+  entry may be a zero-argument callable, evaluated only when that input needs its cotangent
+- ``jvp(primals, tangents, **params) -> (out, tangent_out)``; ``LINEAR`` derives it
+- ``batch(args, dims, **params) -> (out, dim)``
+- ``lower``: the Numba lowering (owned by the jit issue)
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+
+class Marker:
+    """Stands in a rule slot instead of a rule, with the reason why."""
+
+    def __init__(self, kind: str, reason: str):
+        self.kind = kind
+        self.reason = reason
+
+    def __repr__(self):
+        return f"{self.kind}({self.reason!r})"
+
+
+def NOT_DIFFERENTIABLE(reason: str) -> Marker:
+    """The primitive's output carries no gradient (integer/boolean output, stop_gradient...)."""
+    return Marker("NOT_DIFFERENTIABLE", reason)
+
+
+def PENDING(issue: str) -> Marker:
+    """A rule another issue owns; the table-driven rule test reports it."""
+    return Marker("PENDING", issue)
+
+
+LINEAR = Marker("LINEAR", "linear in its array inputs: the JVP applies the primitive to the tangents")
+
+PRIMITIVES: dict[str, "Primitive"] = {}
+_SLOTS = ("abstract_eval", "impl", "vjp", "jvp", "batch", "lower")
+
+
+class Primitive:
+    """A named operation with its rules. ``bind`` hands it to the current trace."""
+
+    def __init__(self, name: str, *, abstract_eval, impl, vjp, jvp, batch, lower,
+                 multiple_results: bool = False):
+        self.name = name
+        self.multiple_results = multiple_results
+        for slot, rule in zip(_SLOTS, (abstract_eval, impl, vjp, jvp, batch, lower)):
+            if rule is None or not (callable(rule) or isinstance(rule, Marker)):
+                raise TypeError(f"primitive {name!r}: slot {slot!r} needs a rule or a marker, got {rule!r}")
+            setattr(self, slot, rule)
+        if isinstance(abstract_eval, Marker) or isinstance(impl, Marker):
+            raise TypeError(f"primitive {name!r}: abstract_eval and impl cannot be markers")
+
+    def bind(self, *args, **params):
+        from .trace import current_trace
+        return current_trace().process_primitive(self, args, params)
+
+    def __repr__(self):
+        return self.name
+
+
+def def_primitive(name: str, *, abstract_eval: Callable, impl: Callable, vjp, jvp, batch, lower,
+                  multiple_results: bool = False) -> Primitive:
+    """Create and register a primitive. Every slot must be given (a rule or a marker)."""
+    if name in PRIMITIVES:
+        raise ValueError(f"primitive {name!r} is defined twice")
+    p = Primitive(name, abstract_eval=abstract_eval, impl=impl, vjp=vjp, jvp=jvp, batch=batch,
+                  lower=lower, multiple_results=multiple_results)
+    PRIMITIVES[name] = p
+    return p
+
+
+class Zero:
+    """A symbolic zero tangent/cotangent of type ``aval``: never materialized unless needed."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval):
+        self.aval = aval
+
+    def __repr__(self):
+        return f"Zero({self.aval})"

@@ -1,0 +1,345 @@
+"""Shape manipulation: reshape, transpose, swapaxes, moveaxis, squeeze, expand_dims,
+broadcast_to, concatenate, stack, ravel, and friends."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import lax
+from ..core.errors import ShapeError
+from ..core.source_info import user_frame_info
+from ..core.trace import Tracer, is_eager
+from ..primitives.shape import shape_of
+from ._dtypes import base, broadcast_shapes_np, result_type, to_dtype, wrap, is_weak
+from ._reductions import normalize_axes
+
+
+def _norm_axis(axis, ndim, name):
+    return normalize_axes(int(axis), ndim, name)[0]
+
+
+def reshape(a, shape=None, order="C", *, newshape=None):
+    """NumPy's ``reshape`` (one ``-1`` allowed; C order only)."""
+    shape = newshape if shape is None else shape
+    if order != "C":
+        raise NotImplementedError("funcgrad.numpy.reshape supports order='C' only")
+    if is_eager(a):
+        try:
+            return wrap(np.reshape(base(a), shape))
+        except ValueError as e:
+            raise ShapeError(f"reshape: {e} (at {user_frame_info()})") from None
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    src = shape_of(a)
+    size = int(np.prod(src, dtype=np.int64))
+    if shape.count(-1) > 1:
+        raise ShapeError("reshape: can only specify one unknown dimension (-1)")
+    if -1 in shape:
+        known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+        if known == 0 or size % known:
+            raise ShapeError(f"reshape: cannot reshape array of shape {src} into shape {shape} "
+                             f"(at {user_frame_info()})")
+        shape = tuple(size // known if s == -1 else s for s in shape)
+    if int(np.prod(shape, dtype=np.int64)) != size:
+        raise ShapeError(f"reshape: cannot reshape array of shape {src} (size {size}) into shape "
+                         f"{shape} (at {user_frame_info()})")
+    return lax.reshape(a, shape)
+
+
+def ravel(a, order="C"):
+    return reshape(a, (-1,))
+
+
+def transpose(a, axes=None):
+    if is_eager(a):
+        return wrap(np.transpose(base(a), axes))
+    nd = len(shape_of(a))
+    perm = tuple(reversed(range(nd))) if axes is None else tuple(int(x) % nd for x in axes)
+    if sorted(perm) != list(range(nd)):
+        raise ShapeError(f"transpose: axes {axes} do not match an array of dimension {nd}")
+    return lax.transpose(a, perm)
+
+
+def matrix_transpose(x, /):
+    nd = len(shape_of(x))
+    return swapaxes(x, nd - 1, nd - 2)
+
+
+def swapaxes(a, axis1, axis2):
+    if is_eager(a):
+        return wrap(np.swapaxes(base(a), axis1, axis2))
+    nd = len(shape_of(a))
+    i, j = _norm_axis(axis1, nd, "swapaxes"), _norm_axis(axis2, nd, "swapaxes")
+    perm = list(range(nd))
+    perm[i], perm[j] = perm[j], perm[i]
+    return lax.transpose(a, tuple(perm))
+
+
+def moveaxis(a, source, destination):
+    if is_eager(a):
+        return wrap(np.moveaxis(base(a), source, destination))
+    nd = len(shape_of(a))
+    src = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
+    dst = (destination,) if isinstance(destination, (int, np.integer)) else tuple(destination)
+    src = [_norm_axis(s, nd, "moveaxis") for s in src]
+    dst = [_norm_axis(d, nd, "moveaxis") for d in dst]
+    order = [i for i in range(nd) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return lax.transpose(a, tuple(order))
+
+
+def squeeze(a, axis=None):
+    if is_eager(a):
+        try:
+            return wrap(np.squeeze(base(a), axis))
+        except ValueError as e:
+            raise ShapeError(f"squeeze: {e} (shape {np.shape(a)}, at {user_frame_info()})") from None
+    s = shape_of(a)
+    if axis is None:
+        dims = tuple(i for i, d in enumerate(s) if d == 1)
+    else:
+        dims = normalize_axes(axis, len(s), "squeeze")
+        for d in dims:
+            if s[d] != 1:
+                raise ShapeError(f"squeeze: cannot select an axis to squeeze out which has size not "
+                                 f"equal to one: axis {d} of shape {s} (at {user_frame_info()})")
+    return lax.squeeze(a, dims)
+
+
+def expand_dims(a, axis):
+    if is_eager(a):
+        return wrap(np.expand_dims(base(a), axis))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    nd = len(shape_of(a)) + len(axes)
+    return lax.expand_dims(a, tuple(sorted(_norm_axis(x, nd, "expand_dims") for x in axes)))
+
+
+def broadcast_to(a, shape):
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
+    if is_eager(a):
+        try:
+            return wrap(np.broadcast_to(base(a), shape))
+        except ValueError:
+            raise ShapeError(f"broadcast_to: cannot broadcast shape {np.shape(a)} to {shape} "
+                             f"(at {user_frame_info()})") from None
+    s = shape_of(a)
+    if broadcast_shapes_np(s, shape, op="broadcast_to") != shape:
+        raise ShapeError(f"broadcast_to: cannot broadcast shape {s} to {shape} (at {user_frame_info()})")
+    if not isinstance(a, Tracer):
+        a = np.asarray(a)
+    return lax.broadcast_in_dim(a, shape, tuple(range(len(shape) - len(s), len(shape))))
+
+
+def broadcast_arrays(*args):
+    shape = broadcast_shapes_np(*[shape_of(a) for a in args], op="broadcast_arrays")
+    return [broadcast_to(a, shape) for a in args]
+
+
+def broadcast_shapes(*shapes):
+    return broadcast_shapes_np(*shapes)
+
+
+def atleast_1d(*arys):
+    res = [a if len(shape_of(a)) >= 1 else reshape(a, (1,)) for a in arys]
+    return res[0] if len(res) == 1 else res
+
+
+def atleast_2d(*arys):
+    res = []
+    for a in arys:
+        s = shape_of(a)
+        res.append(a if len(s) >= 2 else reshape(a, (1,) * (2 - len(s)) + tuple(s)))
+    return res[0] if len(res) == 1 else res
+
+
+def atleast_3d(*arys):
+    res = []
+    for a in arys:
+        s = shape_of(a)
+        if len(s) == 0:
+            a = reshape(a, (1, 1, 1))
+        elif len(s) == 1:
+            a = reshape(a, (1, s[0], 1))
+        elif len(s) == 2:
+            a = reshape(a, s + (1,))
+        res.append(a)
+    return res[0] if len(res) == 1 else res
+
+
+def concatenate(arrays, axis=0, dtype=None):
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("need at least one array to concatenate")
+    if is_eager(*arrays):
+        try:
+            return wrap(np.concatenate([base(x) for x in arrays], axis=axis, dtype=dtype))
+        except ValueError as e:
+            raise ShapeError(f"concatenate: {e}; shapes {[np.shape(x) for x in arrays]} "
+                             f"(at {user_frame_info()})") from None
+    if axis is None:
+        arrays = [ravel(x) for x in arrays]
+        axis = 0
+    dt = np.dtype(dtype) if dtype is not None else result_type(*arrays)
+    shapes = [shape_of(x) for x in arrays]
+    nd = len(shapes[0])
+    if nd == 0:
+        raise ShapeError("zero-dimensional arrays cannot be concatenated")
+    ax = _norm_axis(axis, nd, "concatenate")
+    for s in shapes:
+        if len(s) != nd or any(a != b for i, (a, b) in enumerate(zip(s, shapes[0])) if i != ax):
+            raise ShapeError(f"concatenate: all input array dimensions except for the concatenation "
+                             f"axis must match exactly; got shapes {shapes} (at {user_frame_info()})")
+    weak = all(is_weak(x) for x in arrays)
+    return lax.concatenate([to_dtype(x, dt, weak) for x in arrays], ax)
+
+
+concat = concatenate
+
+
+def stack(arrays, axis=0, dtype=None):
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("need at least one array to stack")
+    if is_eager(*arrays):
+        try:
+            return wrap(np.stack([base(x) for x in arrays], axis=axis, dtype=dtype))
+        except ValueError as e:
+            raise ShapeError(f"stack: {e}; shapes {[np.shape(x) for x in arrays]} "
+                             f"(at {user_frame_info()})") from None
+    shapes = {tuple(shape_of(x)) for x in arrays}
+    if len(shapes) > 1:
+        raise ShapeError(f"stack: all input arrays must have the same shape, got {sorted(shapes)} "
+                         f"(at {user_frame_info()})")
+    nd = len(shapes.pop()) + 1
+    ax = _norm_axis(axis, nd, "stack")
+    return concatenate([expand_dims(x, ax) for x in arrays], ax, dtype)
+
+
+def vstack(tup):
+    return concatenate(atleast_2d(*tup) if len(tup) > 1 else [atleast_2d(*tup)], 0)
+
+
+def hstack(tup):
+    arrs = atleast_1d(*tup) if len(tup) > 1 else [atleast_1d(*tup)]
+    return concatenate(arrs, 0 if len(shape_of(arrs[0])) == 1 else 1)
+
+
+def dstack(tup):
+    arrs = atleast_3d(*tup) if len(tup) > 1 else [atleast_3d(*tup)]
+    return concatenate(arrs, 2)
+
+
+def column_stack(tup):
+    arrs = [reshape(a, (-1, 1)) if len(shape_of(a)) < 2 else a for a in tup]
+    return concatenate(arrs, 1)
+
+
+def split(ary, indices_or_sections, axis=0):
+    s = shape_of(ary)
+    ax = _norm_axis(axis, len(s), "split")
+    n = s[ax]
+    if isinstance(indices_or_sections, (int, np.integer)):
+        k = int(indices_or_sections)
+        if n % k:
+            raise ValueError("array split does not result in an equal division")
+        cuts = [i * (n // k) for i in range(1, k)]
+    else:
+        cuts = [int(c) for c in indices_or_sections]
+    bounds = [0] + [min(max(c, 0), n) for c in cuts] + [n]
+    return [lax.slice_in_dim(ary, bounds[i], max(bounds[i], bounds[i + 1]), 1, ax)
+            for i in range(len(bounds) - 1)]
+
+
+def array_split(ary, indices_or_sections, axis=0):
+    if isinstance(indices_or_sections, (int, np.integer)):
+        n = shape_of(ary)[axis]
+        k = int(indices_or_sections)
+        q, r = divmod(n, k)
+        sizes = [q + 1] * r + [q] * (k - r)
+        cuts = list(np.cumsum(sizes)[:-1])
+        return split(ary, cuts, axis)
+    return split(ary, indices_or_sections, axis)
+
+
+def flip(m, axis=None):
+    s = shape_of(m)
+    axes = normalize_axes(axis, len(s), "flip")
+    idx = tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(len(s)))
+    from ._indexing import getitem
+    return getitem(m, idx)
+
+
+def fliplr(m):
+    return flip(m, 1)
+
+
+def flipud(m):
+    return flip(m, 0)
+
+
+def tile(A, reps):
+    reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
+    s = shape_of(A)
+    nd = max(len(s), len(reps))
+    A = reshape(A, (1,) * (nd - len(s)) + tuple(s)) if len(s) < nd else A
+    reps = (1,) * (nd - len(reps)) + reps
+    s = shape_of(A)
+    # broadcast to (r0, s0, r1, s1, ...) then merge pairs
+    inter = []
+    dims = []
+    for i, (r, d) in enumerate(zip(reps, s)):
+        inter += [r, d]
+        dims.append(2 * i + 1)
+    b = lax.broadcast_in_dim(A if isinstance(A, Tracer) else np.asarray(A), tuple(inter), tuple(dims))
+    return reshape(b, tuple(r * d for r, d in zip(reps, s)))
+
+
+def repeat(a, repeats, axis=None):
+    if not isinstance(repeats, (int, np.integer)):
+        if is_eager(a):
+            return wrap(np.repeat(base(a), repeats, axis))
+        raise NotImplementedError("repeat with per-element counts needs concrete values")
+    if axis is None:
+        a = ravel(a)
+        axis = 0
+    s = shape_of(a)
+    ax = _norm_axis(axis, len(s), "repeat")
+    b = expand_dims(a, ax + 1)
+    b = broadcast_to(b, s[:ax + 1] + (int(repeats),) + s[ax + 1:])
+    return reshape(b, s[:ax] + (s[ax] * int(repeats),) + s[ax + 1:])
+
+
+def roll(a, shift, axis=None):
+    if axis is None:
+        return reshape(roll(ravel(a), shift, 0), shape_of(a))
+    shifts = (shift,) if isinstance(shift, (int, np.integer)) else tuple(shift)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    for sh, ax in zip(shifts, axes):
+        n = shape_of(a)[ax]
+        if n == 0:
+            continue
+        k = int(sh) % n
+        if k:
+            parts = split(a, [n - k], ax)
+            a = concatenate([parts[1], parts[0]], ax)
+    return a
+
+
+def rot90(m, k=1, axes=(0, 1)):
+    k %= 4
+    a0, a1 = axes
+    for _ in range(k):
+        m = swapaxes(flip(m, a1), a0, a1)
+    return m
+
+
+def shape(a):
+    return tuple(shape_of(a))
+
+
+def ndim(a):
+    return len(shape_of(a))
+
+
+def size(a, axis=None):
+    s = shape_of(a)
+    return int(np.prod(s, dtype=np.int64)) if axis is None else s[axis]

@@ -1,0 +1,134 @@
+"""``dot_general``: contraction with batch dimensions (matmul, dot, einsum patterns all lower here).
+
+``dimension_numbers = ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch))``; the output is
+``batch dims + lhs free dims + rhs free dims``, as in ``jax.lax.dot_general``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.avals import Aval
+from ..core.errors import DTypeError, ShapeError
+from ..core.primitive import Zero, def_primitive
+from .shape import LOWER_PENDING, aval, move_bdim, shape_of, transpose
+
+
+def _free_dims(ndim, contract, batch):
+    return [d for d in range(ndim) if d not in contract and d not in batch]
+
+
+def _dot_general_abstract(lhs, rhs, *, dimension_numbers, preferred_element_type=None):
+    (lc, rc), (lb, rb) = dimension_numbers
+    if lhs.dtype != rhs.dtype:
+        raise DTypeError(f"dot_general requires operands of the same dtype, got {lhs} and {rhs}")
+    if len(lc) != len(rc) or len(lb) != len(rb):
+        raise ShapeError(f"dot_general: dimension_numbers {dimension_numbers} pair up unequal counts")
+    for a, b in zip(lc, rc):
+        if lhs.shape[a] != rhs.shape[b]:
+            raise ShapeError(f"dot_general: contracting dimensions differ: {lhs} dim {a} ({lhs.shape[a]}) "
+                             f"vs {rhs} dim {b} ({rhs.shape[b]})")
+    for a, b in zip(lb, rb):
+        if lhs.shape[a] != rhs.shape[b]:
+            raise ShapeError(f"dot_general: batch dimensions differ: {lhs} dim {a} vs {rhs} dim {b}")
+    shape = ([lhs.shape[d] for d in lb] + [lhs.shape[d] for d in _free_dims(lhs.ndim, lc, lb)]
+             + [rhs.shape[d] for d in _free_dims(rhs.ndim, rc, rb)])
+    return Aval(shape, preferred_element_type or lhs.dtype, lhs.weak_type and rhs.weak_type)
+
+
+def _dot_general_impl(lhs, rhs, *, dimension_numbers, preferred_element_type=None):
+    (lc, rc), (lb, rb) = dimension_numbers
+    lhs, rhs = np.asarray(lhs), np.asarray(rhs)
+    lf, rf = _free_dims(lhs.ndim, lc, lb), _free_dims(rhs.ndim, rc, rb)
+    out_shape = ([lhs.shape[d] for d in lb] + [lhs.shape[d] for d in lf] + [rhs.shape[d] for d in rf])
+    if not lb and len(lc) == 1 and len(lf) <= 1 and len(rf) <= 1:
+        # 1-D/2-D matmul on (possibly transposed) views: BLAS reads transposes without copies
+        a = lhs if (lhs.ndim == 1 or lc[0] == lhs.ndim - 1) else lhs.T
+        b = rhs if (rhs.ndim == 1 or rc[0] == 0) else rhs.T
+        out = np.matmul(a, b) if (a.ndim and b.ndim and (a.ndim, b.ndim) != (1, 1)) else np.dot(a, b)
+    else:
+        nb = int(np.prod([lhs.shape[d] for d in lb], dtype=np.int64))
+        m = int(np.prod([lhs.shape[d] for d in lf], dtype=np.int64))
+        k = int(np.prod([lhs.shape[d] for d in lc], dtype=np.int64))
+        n = int(np.prod([rhs.shape[d] for d in rf], dtype=np.int64))
+        a = np.transpose(lhs, list(lb) + lf + list(lc)).reshape(nb, m, k)
+        b = np.transpose(rhs, list(rb) + list(rc) + rf).reshape(nb, k, n)
+        out = np.matmul(a, b)
+    out = np.asarray(out).reshape(out_shape)
+    if preferred_element_type is not None and out.dtype != preferred_element_type:
+        out = out.astype(preferred_element_type)
+    return out
+
+
+def _ct_lhs(ct, lhs, rhs, dimension_numbers, out_dtype):
+    (lc, rc), (lb, rb) = dimension_numbers
+    nl, nr = len(shape_of(lhs)), len(shape_of(rhs))
+    lf, rf = _free_dims(nl, lc, lb), _free_dims(nr, rc, rb)
+    nb = len(lb)
+    ct_rfree = list(range(nb + len(lf), nb + len(lf) + len(rf)))
+    r = dot_general(ct, rhs, ((ct_rfree, rf), (list(range(nb)), list(rb))))
+    order = list(lb) + lf + [lc[list(rc).index(d)] for d in sorted(rc)]
+    return transpose(r, tuple(int(i) for i in np.argsort(order)))
+
+
+def _ct_rhs(ct, lhs, rhs, dimension_numbers, out_dtype):
+    (lc, rc), (lb, rb) = dimension_numbers
+    nl, nr = len(shape_of(lhs)), len(shape_of(rhs))
+    lf, rf = _free_dims(nl, lc, lb), _free_dims(nr, rc, rb)
+    nb = len(lb)
+    ct_lfree = list(range(nb, nb + len(lf)))
+    r = dot_general(ct, lhs, ((ct_lfree, lf), (list(range(nb)), list(lb))))
+    order = list(rb) + rf + [rc[list(lc).index(d)] for d in sorted(lc)]
+    return transpose(r, tuple(int(i) for i in np.argsort(order)))
+
+
+def _dot_general_vjp(ct, lhs, rhs, *, out, dimension_numbers, preferred_element_type=None):
+    return [lambda: _ct_lhs(ct, lhs, rhs, dimension_numbers, preferred_element_type),
+            lambda: _ct_rhs(ct, lhs, rhs, dimension_numbers, preferred_element_type)]
+
+
+def _dot_general_jvp(primals, tangents, *, dimension_numbers, preferred_element_type=None):
+    from .elementwise import add_any
+    lhs, rhs = primals
+    tl, tr = tangents
+    out = dot_general(lhs, rhs, dimension_numbers, preferred_element_type)
+    terms = []
+    if not isinstance(tl, Zero):
+        terms.append(dot_general(tl, rhs, dimension_numbers, preferred_element_type))
+    if not isinstance(tr, Zero):
+        terms.append(dot_general(lhs, tr, dimension_numbers, preferred_element_type))
+    return out, terms[0] if len(terms) == 1 else add_any(*terms)
+
+
+def _dot_general_batch(args, dims, *, dimension_numbers, preferred_element_type=None):
+    (lc, rc), (lb, rb) = dimension_numbers
+    lhs, rhs = args
+    dl, dr = dims
+    shift = lambda ds: tuple(d + 1 for d in ds)  # noqa: E731
+    if dl is not None and dr is not None:
+        lhs, rhs = move_bdim(lhs, dl, 0), move_bdim(rhs, dr, 0)
+        dn = ((shift(lc), shift(rc)), ((0,) + shift(lb), (0,) + shift(rb)))
+        return dot_general(lhs, rhs, dn, preferred_element_type), 0
+    if dl is not None:
+        lhs = move_bdim(lhs, dl, 0)       # the batch axis becomes lhs's first free dim
+        dn = ((shift(lc), rc), (shift(lb), rb))
+        return dot_general(lhs, rhs, dn, preferred_element_type), len(lb)
+    rhs = move_bdim(rhs, dr, 0)           # the batch axis becomes rhs's first free dim
+    dn = ((lc, shift(rc)), (lb, shift(rb)))
+    n_lfree = len(_free_dims(len(shape_of(lhs)), lc, lb))
+    return dot_general(lhs, rhs, dn, preferred_element_type), len(lb) + n_lfree
+
+
+dot_general_p = def_primitive(
+    "dot_general", abstract_eval=_dot_general_abstract, impl=_dot_general_impl,
+    vjp=_dot_general_vjp, jvp=_dot_general_jvp, batch=_dot_general_batch, lower=LOWER_PENDING)
+
+
+def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
+    """``lax.dot_general``."""
+    (lc, rc), (lb, rb) = dimension_numbers
+    dn = ((tuple(int(d) for d in lc), tuple(int(d) for d in rc)),
+          (tuple(int(d) for d in lb), tuple(int(d) for d in rb)))
+    if preferred_element_type is None:
+        preferred_element_type = aval(lhs).dtype
+    return dot_general_p.bind(lhs, rhs, dimension_numbers=dn,
+                              preferred_element_type=np.dtype(preferred_element_type))
