@@ -10,6 +10,7 @@ their VJP/JVP programs are IR again (differentiable again, jittable).
 """
 from __future__ import annotations
 
+import builtins
 import math
 
 import numpy as np
@@ -93,7 +94,7 @@ def batch_elementwise(bind):
     """Batching rule shared by every elementwise primitive: batch dims go to axis 0; unbatched
     operands get a size-1 axis 0 (or stay rank 0) and broadcast implicitly."""
     def rule(args, dims, **params):
-        rank = max((len(shape_of(a)) - (d is not None) for a, d in zip(args, dims)), default=0)
+        rank = builtins.max((len(shape_of(a)) - (d is not None) for a, d in zip(args, dims)), default=0)
         moved = []
         for a, d in zip(args, dims):
             s = shape_of(a)

@@ -6,6 +6,8 @@ and ``funcgrad.numpy`` call, so the programs they build are IR again.
 """
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from ..core.avals import Aval
@@ -313,7 +315,7 @@ def _slice_abstract(x, *, start_indices, limit_indices, strides=None):
 
 def _slice_impl(x, *, start_indices, limit_indices, strides=None):
     strides = strides or (1,) * len(start_indices)
-    return np.asarray(x)[tuple(slice(a, b, s) for a, b, s in zip(start_indices, limit_indices, strides))]
+    return np.asarray(x)[tuple(builtins.slice(a, b, s) for a, b, s in zip(start_indices, limit_indices, strides))]
 
 
 def _slice_vjp(ct, x, *, out, start_indices, limit_indices, strides=None):
