@@ -77,3 +77,34 @@ def _index_update_helper(x):
 
 
 _attach()
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    """``np.sin(tracer)``, ``ndarray + tracer``: run the funcgrad.numpy function of the same name,
+    so the operation is traced instead of failing."""
+    from .. import numpy as fnp
+    from ..core.errors import ConcretizationError
+    from ..core.source_info import user_frame_info
+    fn = getattr(fnp, ufunc.__name__, None)
+    if method == "__call__" and fn is not None and not {k: v for k, v in kwargs.items() if v is not None}:
+        return fn(*inputs)
+    raise ConcretizationError(
+        f"numpy.{ufunc.__name__}{'' if method == '__call__' else '.' + method} was called on a traced value "
+        f"at {user_frame_info()}. Use funcgrad.numpy (import funcgrad.numpy as jnp) inside transforms.")
+
+
+def _array_function(self, func, types, args, kwargs):
+    """``np.<function>(tracer, ...)``: dispatch to funcgrad.numpy's function of the same name."""
+    from .. import numpy as fnp
+    from ..core.errors import ConcretizationError
+    from ..core.source_info import user_frame_info
+    fn = getattr(fnp, func.__name__, None) if func.__module__ == "numpy" else None
+    if fn is None:
+        raise ConcretizationError(
+            f"numpy.{func.__name__} was called on a traced value at {user_frame_info()}; funcgrad.numpy has "
+            "no function of that name. Use funcgrad.numpy (import funcgrad.numpy as jnp) inside transforms.")
+    return fn(*args, **kwargs)
+
+
+Tracer.__array_ufunc__ = _array_ufunc
+Tracer.__array_function__ = _array_function
