@@ -109,12 +109,16 @@ class set_current_trace:
         return False
 
 
+_EAGER_TYPES = frozenset([np.ndarray, Array, float, int, bool, complex, type(None)]
+                         + [t for t in set(np.sctypeDict.values()) if issubclass(t, np.generic)])
+
+
 def is_eager(*args) -> bool:
     """True when no transform is active and no argument is a tracer: the NumPy fast path."""
     if _state.trace is not EVAL:
         return False
     for a in args:
-        if isinstance(a, Tracer):
+        if type(a) not in _EAGER_TYPES and isinstance(a, Tracer):
             return False
     return True
 
