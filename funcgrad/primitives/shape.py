@@ -12,6 +12,7 @@ import numpy as np
 
 from ..core.avals import Aval
 from ..core.errors import ShapeError
+from ..core.ir import aval_of_value
 from ..core.primitive import LINEAR, PENDING, def_primitive
 
 LOWER_PENDING = PENDING("#4: Numba lowering is owned by the jit issue")
@@ -19,7 +20,6 @@ LOWER_PENDING = PENDING("#4: Numba lowering is owned by the jit issue")
 
 def aval(x) -> Aval:
     """The aval of a concrete value or tracer."""
-    from ..core.ir import aval_of_value
     return aval_of_value(x)
 
 
