@@ -1,8 +1,9 @@
 """Train a small MLP on scikit-learn's bundled 8x8 digits with ``funcgrad.grad`` and SGD.
 
-Written the way a JAX user writes it: swap the two imports below for
-``import jax as fg`` / ``import jax.numpy as jnp`` and the model, loss and update run unchanged.
-(Randomness comes from NumPy's ``default_rng`` with a fixed seed, so runs are deterministic.)
+Written the way a JAX user writes it: the model, loss and update use only JAX's API, so swapping
+the two imports below for ``import jax as fg`` / ``import jax.numpy as jnp`` is the whole port
+(not exercised here: JAX is not a dependency). Randomness comes from NumPy's ``default_rng``
+with a fixed seed, so runs are deterministic.
 
     python examples/mlp_digits.py [--epochs N]
 

@@ -1,4 +1,5 @@
-"""The examples run end to end and reach their advertised results."""
+"""The examples run end to end and reach their advertised results; the eager-grad benchmark compares
+like with like."""
 from __future__ import annotations
 
 import importlib.util
@@ -8,11 +9,12 @@ import numpy as np
 
 import funcgrad as fg
 
-EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
 
 
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"examples_{name}", EXAMPLES / f"{name}.py")
+def _load(name: str, folder: pathlib.Path = EXAMPLES):
+    spec = importlib.util.spec_from_file_location(f"{folder.name}_{name}", folder / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -38,3 +40,16 @@ def test_mlp_digits_train_step_is_float32_and_decreases_loss():
     assert value.dtype == np.float32 and value < first
     for leaf in fg.tree_util.tree_leaves(params):
         assert isinstance(leaf, fg.Array) and leaf.dtype == np.float32
+
+
+def test_bench_mlp_eager_gradients_match_hand_written_numpy():
+    """The benchmark compares like with like: same loss, same gradients, all float32."""
+    bench = _load("bench_mlp_eager", ROOT / "benchmarks")
+    rng = np.random.default_rng(1)
+    sizes = (12, 8, 8, 5)
+    params = bench.init(rng, sizes)
+    x = rng.standard_normal((6, sizes[0])).astype(np.float32)
+    t = np.eye(sizes[-1], dtype=np.float32)[rng.integers(0, sizes[-1], 6)]
+    bench.check_agreement(params, x, t)
+    med, best = bench.run(repeats=2, warmup=1, sizes=sizes, batch=6)
+    assert set(med) == set(best) == {"funcgrad", "numpy"}
