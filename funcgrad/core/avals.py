@@ -33,6 +33,15 @@ class Aval:
         self.dtype = np.dtype(dtype)
         self.weak_type = bool(weak_type)
 
+    @classmethod
+    def unchecked(cls, shape: tuple, dtype: np.dtype, weak_type: bool) -> "Aval":
+        """Fast constructor for values already normalized (an ndarray's shape and dtype)."""
+        a = object.__new__(cls)
+        a.shape = shape
+        a.dtype = dtype
+        a.weak_type = weak_type
+        return a
+
     @property
     def ndim(self) -> int:
         return len(self.shape)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .avals import Aval
+from .config import config
 
 
 class Var:
@@ -139,9 +140,11 @@ class ClosedJaxpr:
 
 def aval_of_value(x) -> Aval:
     """The ``Aval`` of a concrete value (Python scalars are weakly typed)."""
-    from .config import config
     if isinstance(x, np.ndarray):
-        return Aval(x.shape, x.dtype, False)
+        return Aval.unchecked(x.shape, x.dtype, False)
+    aval = getattr(x, "aval", None)
+    if isinstance(aval, Aval):
+        return aval
     if isinstance(x, bool):
         return Aval((), np.bool_, True)
     if isinstance(x, int):
@@ -152,9 +155,6 @@ def aval_of_value(x) -> Aval:
         return Aval((), np.complex128 if config.jax_enable_x64 else np.complex64, True)
     if isinstance(x, np.generic):
         return Aval((), x.dtype, False)
-    aval = getattr(x, "aval", None)
-    if isinstance(aval, Aval):
-        return aval
     arr = np.asarray(x)
     return Aval(arr.shape, arr.dtype, False)
 

@@ -57,8 +57,7 @@ class Primitive:
             raise TypeError(f"primitive {name!r}: abstract_eval and impl cannot be markers")
 
     def bind(self, *args, **params):
-        from .trace import current_trace
-        return current_trace().process_primitive(self, args, params)
+        return _trace_state.trace.process_primitive(self, args, params)
 
     def __repr__(self):
         return self.name
@@ -85,3 +84,6 @@ class Zero:
 
     def __repr__(self):
         return f"Zero({self.aval})"
+
+
+from .trace import _state as _trace_state  # noqa: E402  (trace.py does not import this module)

@@ -128,7 +128,7 @@ def bind_in(trace: Trace, prim, args, params):
     prev = _state.trace
     _state.trace = trace
     try:
-        return prim.bind(*args, **params)
+        return trace.process_primitive(prim, args, params)
     finally:
         _state.trace = prev
 
@@ -241,16 +241,17 @@ def _with_source(e: Exception, source: str) -> Exception:
 # --------------------------------------------------------------------------- staging
 
 class StagingTracer(Tracer):
-    __slots__ = ("var", "source")
+    # the IR variable is ``ir_var``: ``.var`` is the ndarray method (``x.var()``), attached by numpy/
+    __slots__ = ("ir_var", "source")
 
     def __init__(self, trace, var: Var, source: str = ""):
         self._trace = trace
-        self.var = var
+        self.ir_var = var
         self.source = source
 
     @property
     def aval(self):
-        return self.var.aval
+        return self.ir_var.aval
 
 
 def _is_literal_value(x) -> bool:
@@ -279,7 +280,7 @@ class StagingTrace(Trace):
     def to_atom(self, x):
         if isinstance(x, Tracer):
             if x._trace is self:
-                return x.var
+                return x.ir_var
             self.check_foreign(x)
         elif _is_literal_value(x):
             val = x.item() if isinstance(x, np.ndarray) else x
@@ -326,16 +327,16 @@ class StagingTrace(Trace):
 # --------------------------------------------------------------------------- recording with values
 
 class RecordingTracer(Tracer):
-    __slots__ = ("val", "var")
+    __slots__ = ("val", "ir_var")
 
     def __init__(self, trace, val, var: Var):
         self._trace = trace
         self.val = val
-        self.var = var
+        self.ir_var = var
 
     @property
     def aval(self):
-        return self.var.aval
+        return self.ir_var.aval
 
     def concrete_value(self):
         v = self.val
@@ -383,7 +384,7 @@ class RecordingTrace(Trace):
         atoms = []
         for a, v in zip(args, vals):
             if isinstance(a, RecordingTracer) and a._trace is self:
-                atoms.append(a.var)
+                atoms.append(a.ir_var)
             else:
                 var = Var(aval_of_value(v))
                 env[var] = v
