@@ -7,6 +7,8 @@ and refuses in-place item assignment, as JAX does. ``np.asarray(x)`` is zero-cop
 >>> a = as_array(np.arange(3.0))
 >>> type(a).__name__, np.shares_memory(np.asarray(a), a)
 ('Array', True)
+>>> a
+Array([0., 1., 2.], dtype=float64)
 >>> a[0] = 1.0
 Traceback (most recent call last):
     ...
@@ -26,6 +28,10 @@ class Array(np.ndarray):
         raise TypeError("funcgrad arrays are immutable and do not support in-place item assignment. "
                         "Instead of x[idx] = y, use x = x.at[idx].set(y).")
 
+    def __repr__(self):
+        r = np.ndarray.__repr__(self)         # the dtype is always shown, as JAX does
+        return r if "dtype=" in r else f"{r[:-1]}, dtype={self.dtype.name})"
+
     def block_until_ready(self):
         return self
 
@@ -35,7 +41,7 @@ class Array(np.ndarray):
     @property
     def aval(self):
         from .avals import Aval
-        return Aval(self.shape, self.dtype, False)
+        return Aval.unchecked(self.shape, self.dtype, False)
 
 
 def as_array(x) -> Array:

@@ -80,7 +80,9 @@ class Aval:
 
 
 def is_float(dtype) -> bool:
-    return np.issubdtype(dtype, np.inexact)
+    """True for floating and complex dtypes (NumPy's ``inexact``)."""
+    kind = getattr(dtype, "kind", None)
+    return (kind if isinstance(kind, str) else np.dtype(dtype).kind) in "fc"
 
 
 def is_int(dtype) -> bool:

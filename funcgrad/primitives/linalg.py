@@ -10,7 +10,8 @@ import numpy as np
 from ..core.avals import Aval
 from ..core.errors import DTypeError, ShapeError
 from ..core.primitive import Zero, def_primitive
-from .shape import LOWER_PENDING, aval, move_bdim, shape_of, transpose
+from .elementwise import add_any
+from .shape import LOWER_PENDING, aval, shape_of, transpose
 
 
 def _free_dims(ndim, contract, batch):
@@ -87,7 +88,6 @@ def _dot_general_vjp(ct, lhs, rhs, *, out, dimension_numbers, preferred_element_
 
 
 def _dot_general_jvp(primals, tangents, *, dimension_numbers, preferred_element_type=None):
-    from .elementwise import add_any
     lhs, rhs = primals
     tl, tr = tangents
     out = dot_general(lhs, rhs, dimension_numbers, preferred_element_type)
@@ -100,22 +100,29 @@ def _dot_general_jvp(primals, tangents, *, dimension_numbers, preferred_element_
 
 
 def _dot_general_batch(args, dims, *, dimension_numbers, preferred_element_type=None):
+    """No transposes: a batch axis of one operand is one more free dimension (its position among
+    the free dims gives the output's batch axis); batch axes of both become a leading batch
+    dimension of the contraction."""
     (lc, rc), (lb, rb) = dimension_numbers
     lhs, rhs = args
     dl, dr = dims
-    shift = lambda ds: tuple(d + 1 for d in ds)  # noqa: E731
+
+    def shift(ds, d):   # operand dims after inserting the batch axis at d
+        return tuple(x + (x >= d) for x in ds)
+
     if dl is not None and dr is not None:
-        lhs, rhs = move_bdim(lhs, dl, 0), move_bdim(rhs, dr, 0)
-        dn = ((shift(lc), shift(rc)), ((0,) + shift(lb), (0,) + shift(rb)))
+        dn = ((shift(lc, dl), shift(rc, dr)), ((dl,) + shift(lb, dl), (dr,) + shift(rb, dr)))
         return dot_general(lhs, rhs, dn, preferred_element_type), 0
     if dl is not None:
-        lhs = move_bdim(lhs, dl, 0)       # the batch axis becomes lhs's first free dim
-        dn = ((shift(lc), rc), (shift(lb), rb))
-        return dot_general(lhs, rhs, dn, preferred_element_type), len(lb)
-    rhs = move_bdim(rhs, dr, 0)           # the batch axis becomes rhs's first free dim
-    dn = ((lc, shift(rc)), (lb, shift(rb)))
+        lc2, lb2 = shift(lc, dl), shift(lb, dl)
+        free = _free_dims(len(shape_of(lhs)), lc2, lb2)
+        dn = ((lc2, rc), (lb2, rb))
+        return dot_general(lhs, rhs, dn, preferred_element_type), len(lb) + free.index(dl)
+    rc2, rb2 = shift(rc, dr), shift(rb, dr)
+    free = _free_dims(len(shape_of(rhs)), rc2, rb2)
+    dn = ((lc, rc2), (lb, rb2))
     n_lfree = len(_free_dims(len(shape_of(lhs)), lc, lb))
-    return dot_general(lhs, rhs, dn, preferred_element_type), len(lb) + n_lfree
+    return dot_general(lhs, rhs, dn, preferred_element_type), len(lb) + n_lfree + free.index(dr)
 
 
 dot_general_p = def_primitive(

@@ -79,26 +79,23 @@ def unbroadcast(ct, target: Aval):
 
 def _extremum_mask(x, out, axes):
     """1.0 where ``x`` attains the reduced extremum, divided by the number of ties (JAX's rule)."""
-    from .elementwise import convert_element_type, div, eq
     s = shape_of(x)
     ob = broadcast_in_dim(out, s, _kept_dims(len(s), axes))
-    hit = convert_element_type(eq(x, ob), aval(x).dtype)
+    hit = _ew.convert_element_type(_ew.eq(x, ob), aval(x).dtype)
     count = broadcast_in_dim(reduce_sum(hit, axes), s, _kept_dims(len(s), axes))
-    return div(hit, count)
+    return _ew.div(hit, count)
 
 
 def _extremum_vjp(ct, x, *, out, axes):
-    from .elementwise import mul
     s = shape_of(x)
-    return [lambda: mul(broadcast_in_dim(ct, s, _kept_dims(len(s), axes)), _extremum_mask(x, out, axes))]
+    return [lambda: _ew.mul(broadcast_in_dim(ct, s, _kept_dims(len(s), axes)), _extremum_mask(x, out, axes))]
 
 
 def _extremum_jvp(bind):
     def rule(primals, tangents, *, axes):
-        from .elementwise import mul
         (x,), (t,) = primals, tangents
         out = bind(x, axes=axes)
-        return out, reduce_sum(mul(t, _extremum_mask(x, out, axes)), axes)
+        return out, reduce_sum(_ew.mul(t, _extremum_mask(x, out, axes)), axes)
     return rule
 
 
@@ -152,32 +149,29 @@ def _reduce_prod_impl(x, *, axes):
 def _prod_partials(x, axes):
     """d prod / d x_i, exact with zeros: with z zeros among the reduced elements, the partial is
     prod(nonzeros)/x_i if z == 0, prod(nonzeros) at the zero if z == 1, else 0."""
-    from .elementwise import (convert_element_type, div, eq, mul, select, full_like_aval)
     s = shape_of(x)
     kept = _kept_dims(len(s), axes)
     dt = aval(x).dtype
-    is_zero = eq(x, full_like_aval(Aval((), dt), 0))
-    one = full_like_aval(Aval((), dt), 1)
-    safe = select(is_zero, broadcast_in_dim(one, s, ()), x)
+    is_zero = _ew.eq(x, _ew.full_like_aval(Aval((), dt), 0))
+    one = _ew.full_like_aval(Aval((), dt), 1)
+    safe = _ew.select(is_zero, broadcast_in_dim(one, s, ()), x)
     p_nz = broadcast_in_dim(reduce_prod(safe, axes), s, kept)
-    nz = broadcast_in_dim(reduce_sum(convert_element_type(is_zero, dt), axes), s, kept)
-    zero_s = broadcast_in_dim(full_like_aval(Aval((), dt), 0), s, ())
-    no_zero = div(p_nz, safe)
-    one_zero = select(is_zero, p_nz, zero_s)
-    return select(eq(nz, broadcast_in_dim(full_like_aval(Aval((), dt), 0), s, ())), no_zero,
-                  select(eq(nz, broadcast_in_dim(one, s, ())), one_zero, zero_s))
+    nz = broadcast_in_dim(reduce_sum(_ew.convert_element_type(is_zero, dt), axes), s, kept)
+    zero_s = broadcast_in_dim(_ew.full_like_aval(Aval((), dt), 0), s, ())
+    no_zero = _ew.div(p_nz, safe)
+    one_zero = _ew.select(is_zero, p_nz, zero_s)
+    return _ew.select(_ew.eq(nz, broadcast_in_dim(_ew.full_like_aval(Aval((), dt), 0), s, ())), no_zero,
+                  _ew.select(_ew.eq(nz, broadcast_in_dim(one, s, ())), one_zero, zero_s))
 
 
 def _reduce_prod_vjp(ct, x, *, out, axes):
-    from .elementwise import mul
     s = shape_of(x)
-    return [lambda: mul(broadcast_in_dim(ct, s, _kept_dims(len(s), axes)), _prod_partials(x, axes))]
+    return [lambda: _ew.mul(broadcast_in_dim(ct, s, _kept_dims(len(s), axes)), _prod_partials(x, axes))]
 
 
 def _reduce_prod_jvp(primals, tangents, *, axes):
-    from .elementwise import mul
     (x,), (t,) = primals, tangents
-    return reduce_prod(x, axes), reduce_sum(mul(t, _prod_partials(x, axes)), axes)
+    return reduce_prod(x, axes), reduce_sum(_ew.mul(t, _prod_partials(x, axes)), axes)
 
 
 reduce_prod_p = def_primitive(
@@ -235,3 +229,7 @@ def argmax(x, axis, index_dtype):
 
 def argmin(x, axis, index_dtype):
     return argmin_p.bind(x, axes=(int(axis),), index_dtype=np.dtype(index_dtype))
+
+
+# Rules above use elementwise ops, which are defined on top of this module (see shape.py).
+from . import elementwise as _ew  # noqa: E402

@@ -13,6 +13,7 @@ import numpy as np
 from ..core.avals import Aval
 from ..core.errors import ShapeError
 from ..core.ir import aval_of_value
+from ..core.lowering import HOST, Driver, IndexMap
 from ..core.primitive import LINEAR, PENDING, def_primitive
 
 LOWER_PENDING = PENDING("#4: Numba lowering is owned by the jit issue")
@@ -24,6 +25,8 @@ def aval(x) -> Aval:
 
 
 def shape_of(x):
+    if isinstance(x, np.ndarray):
+        return x.shape
     return np.shape(x) if not hasattr(x, "aval") else x.aval.shape
 
 
@@ -80,8 +83,7 @@ def _broadcast_in_dim_vjp(ct, x, *, out, shape, broadcast_dimensions):
     in_shape = shape_of(x)
     summed = [d for d in range(len(shape)) if d not in broadcast_dimensions and shape[d] != 1]
     summed += [d for i, d in enumerate(broadcast_dimensions) if in_shape[i] == 1 and shape[d] != 1]
-    from .reductions import reduce_sum
-    r = reduce_sum(ct, tuple(sorted(summed))) if summed else ct
+    r = _red.reduce_sum(ct, tuple(sorted(summed))) if summed else ct
     return [reshape(r, tuple(in_shape)) if shape_of(r) != tuple(in_shape) else r]
 
 
@@ -92,9 +94,21 @@ def _broadcast_in_dim_batch(args, dims, *, shape, broadcast_dimensions):
     return broadcast_in_dim(x, (b,) + tuple(shape), (0,) + tuple(i + 1 for i in broadcast_dimensions)), 0
 
 
+def _broadcast_in_dim_map(x, out, *, shape, broadcast_dimensions):
+    return tuple(d if x.shape[i] == shape[d] else None for i, d in enumerate(broadcast_dimensions))
+
+
+def _broadcast_in_dim_np(ctx, x, *, shape, broadcast_dimensions):
+    expanded = [1] * len(shape)
+    for i, d in enumerate(broadcast_dimensions):
+        expanded[d] = ctx.avals_in[0].shape[i]
+    return f"np.broadcast_to({x}.reshape({tuple(expanded)}), {tuple(shape)})"
+
+
 broadcast_in_dim_p = def_primitive(
     "broadcast_in_dim", abstract_eval=_broadcast_in_dim_abstract, impl=_broadcast_in_dim_impl,
-    vjp=_broadcast_in_dim_vjp, jvp=LINEAR, batch=_broadcast_in_dim_batch, lower=LOWER_PENDING)
+    vjp=_broadcast_in_dim_vjp, jvp=LINEAR, batch=_broadcast_in_dim_batch,
+    lower=IndexMap(_broadcast_in_dim_map, driver=Driver(_broadcast_in_dim_np)))
 
 
 def broadcast_in_dim(x, shape, broadcast_dimensions):
@@ -132,9 +146,23 @@ def _reshape_batch(args, dims, *, new_sizes, dimensions=None):
     return reshape(x, (shape_of(x)[0],) + tuple(new_sizes)), 0
 
 
+def _unit_dims_map(x, out, **params):
+    """Index map of a reshape that only inserts or removes size-1 dims; ``None`` otherwise."""
+    xs = [i for i, n in enumerate(x.shape) if n != 1]
+    os_ = [j for j, n in enumerate(out.shape) if n != 1]
+    if [x.shape[i] for i in xs] != [out.shape[j] for j in os_]:
+        return None
+    where = dict(zip(xs, os_))
+    return tuple(where.get(i) for i in range(x.ndim))
+
+
+_RESHAPE_VIEW = Driver(lambda ctx, x, **p: f"{x}.reshape({tuple(ctx.avals_out[0].shape)})",
+                      contiguous=True, fresh=False)   # a view of a C-contiguous array
+
+
 reshape_p = def_primitive(
     "reshape", abstract_eval=_reshape_abstract, impl=_reshape_impl, vjp=_reshape_vjp, jvp=LINEAR,
-    batch=_reshape_batch, lower=LOWER_PENDING)
+    batch=_reshape_batch, lower=IndexMap(_unit_dims_map, driver=_RESHAPE_VIEW))
 
 
 def reshape(x, new_sizes):
@@ -167,7 +195,9 @@ def _transpose_batch(args, dims, *, permutation):
 
 transpose_p = def_primitive(
     "transpose", abstract_eval=_transpose_abstract, impl=_transpose_impl, vjp=_transpose_vjp,
-    jvp=LINEAR, batch=_transpose_batch, lower=LOWER_PENDING)
+    jvp=LINEAR, batch=_transpose_batch,
+    lower=IndexMap(lambda x, out, *, permutation: tuple(permutation.index(i) for i in range(x.ndim)),
+                   driver=Driver(lambda ctx, x, *, permutation: f"np.transpose({x}, {permutation})")))
 
 
 def transpose(x, permutation):
@@ -201,7 +231,7 @@ def _squeeze_batch(args, dims, *, dimensions):
 
 squeeze_p = def_primitive(
     "squeeze", abstract_eval=_squeeze_abstract, impl=_squeeze_impl, vjp=_squeeze_vjp, jvp=LINEAR,
-    batch=_squeeze_batch, lower=LOWER_PENDING)
+    batch=_squeeze_batch, lower=IndexMap(_unit_dims_map, driver=_RESHAPE_VIEW))
 
 
 def squeeze(x, dimensions):
@@ -234,7 +264,7 @@ def _expand_dims_batch(args, dims, *, dimensions):
 
 expand_dims_p = def_primitive(
     "expand_dims", abstract_eval=_expand_dims_abstract, impl=_expand_dims_impl, vjp=_expand_dims_vjp,
-    jvp=LINEAR, batch=_expand_dims_batch, lower=LOWER_PENDING)
+    jvp=LINEAR, batch=_expand_dims_batch, lower=IndexMap(_unit_dims_map, driver=_RESHAPE_VIEW))
 
 
 def expand_dims(x, dimensions):
@@ -288,7 +318,9 @@ def _concatenate_batch(args, dims, *, dimension):
 
 concatenate_p = def_primitive(
     "concatenate", abstract_eval=_concatenate_abstract, impl=_concatenate_impl, vjp=_concatenate_vjp,
-    jvp=LINEAR, batch=_concatenate_batch, lower=LOWER_PENDING)
+    jvp=LINEAR, batch=_concatenate_batch,
+    lower=Driver(lambda ctx, *xs, dimension: f"np.concatenate(({', '.join(xs)},), axis={dimension})",
+                 contiguous=True))
 
 
 def concatenate(xs, dimension):
@@ -325,10 +357,9 @@ def _slice_vjp(ct, x, *, out, start_indices, limit_indices, strides=None):
     for lo, st, n, m in zip(start_indices, strides, in_shape, shape_of(ct)):
         used = lo + (m - 1) * st + 1 if m else lo
         config.append((lo, n - used, st - 1) if m else (lo, n - lo, 0))
-    from .elementwise import zeros_like_aval
-    zero = zeros_like_aval(Aval((), aval(ct).dtype))
+    zero = _ew.zeros_like_aval(Aval((), aval(ct).dtype))
     if any(m == 0 for m in shape_of(ct)):
-        return [zeros_like_aval(aval(x).strip_weak())]
+        return [_ew.zeros_like_aval(aval(x).strip_weak())]
     return [pad(ct, zero, tuple(config))]
 
 
@@ -340,9 +371,16 @@ def _slice_batch(args, dims, *, start_indices, limit_indices, strides=None):
                         limit_indices=(b,) + tuple(limit_indices), strides=strides), 0
 
 
+def _slice_np(ctx, x, *, start_indices, limit_indices, strides=None):
+    strides = strides or (1,) * len(start_indices)
+    idx = ", ".join(f"{a}:{b}" + (f":{s}" if s != 1 else "")
+                    for a, b, s in zip(start_indices, limit_indices, strides))
+    return f"{x}[{idx}{',' if len(start_indices) == 1 else ''}]"
+
+
 slice_p = def_primitive(
     "slice", abstract_eval=_slice_abstract, impl=_slice_impl, vjp=_slice_vjp, jvp=LINEAR,
-    batch=_slice_batch, lower=LOWER_PENDING)
+    batch=_slice_batch, lower=Driver(_slice_np))
 
 
 def slice_p_bind(x, start_indices, limit_indices, strides=None):
@@ -396,8 +434,7 @@ def _pad_impl(x, padding_value, *, padding_config):
 def _pad_vjp(ct, x, padding_value, *, out, padding_config):
     def operand_ct():
         # undo negative padding by zero-padding the cotangent, then pick the operand's positions
-        from .elementwise import zeros_like_aval
-        zero = zeros_like_aval(Aval((), aval(ct).dtype))
+        zero = _ew.zeros_like_aval(Aval((), aval(ct).dtype))
         neg = tuple((max(-lo, 0), max(-hi, 0), 0) for lo, hi, _ in padding_config)
         t = pad(ct, zero, neg) if any(a or b for a, b, _ in neg) else ct
         in_shape = shape_of(x)
@@ -407,11 +444,9 @@ def _pad_vjp(ct, x, padding_value, *, out, padding_config):
         return slice_p_bind(t, lo_idx, hi_idx, tuple(it + 1 for _, _, it in padding_config))
 
     def value_ct():
-        from .reductions import reduce_sum
-        from .elementwise import sub
-        total = reduce_sum(ct, tuple(range(len(shape_of(ct)))))
-        inner = reduce_sum(operand_ct(), tuple(range(len(shape_of(x)))))
-        return sub(total, inner)
+        total = _red.reduce_sum(ct, tuple(range(len(shape_of(ct)))))
+        inner = _red.reduce_sum(operand_ct(), tuple(range(len(shape_of(x)))))
+        return _ew.sub(total, inner)
 
     return [operand_ct, value_ct]
 
@@ -423,19 +458,18 @@ def _pad_batch(args, dims, *, padding_config):
         x = move_bdim(x, dx, 0)
         return pad(x, pv, ((0, 0, 0),) + tuple(padding_config)), 0
     # a batched padding value: pad with zero, then select the padding positions per batch element
-    from .elementwise import select, zeros_like_aval, full_like_aval
     b = shape_of(pv)[dpv]
     x = bdim_to_front([x], [dx], b)[0]
     cfg = ((0, 0, 0),) + tuple(padding_config)
-    padded = pad(x, zeros_like_aval(Aval((), aval(x).dtype)), cfg)
-    mask = pad(full_like_aval(Aval(shape_of(x), np.bool_), True), np.bool_(False), cfg)
+    padded = pad(x, _ew.zeros_like_aval(Aval((), aval(x).dtype)), cfg)
+    mask = pad(_ew.full_like_aval(Aval(shape_of(x), np.bool_), True), np.bool_(False), cfg)
     pvb = broadcast_in_dim(move_bdim(pv, dpv, 0), shape_of(padded), (0,))
-    return select(mask, padded, pvb), 0
+    return _ew.select(mask, padded, pvb), 0
 
 
 pad_p = def_primitive(
     "pad", abstract_eval=_pad_abstract, impl=_pad_impl, vjp=_pad_vjp, jvp=LINEAR, batch=_pad_batch,
-    lower=LOWER_PENDING)
+    lower=HOST)
 
 
 def pad(x, padding_value, padding_config):
@@ -465,10 +499,16 @@ def _rev_batch(args, dims, *, dimensions):
 rev_p = def_primitive(
     "rev", abstract_eval=_rev_abstract, impl=_rev_impl,
     vjp=lambda ct, x, *, out, dimensions: [rev(ct, dimensions)], jvp=LINEAR, batch=_rev_batch,
-    lower=LOWER_PENDING)
+    lower=Driver(lambda ctx, x, *, dimensions: "{}[{}]".format(x, ", ".join(
+        "::-1" if d in dimensions else ":" for d in range(ctx.avals_in[0].ndim)))))
 
 
 def rev(x, dimensions):
     """Reverse ``x`` along ``dimensions``."""
     dimensions = tuple(sorted(int(d) for d in dimensions))
     return rev_p.bind(x, dimensions=dimensions) if dimensions else x
+
+
+# The VJP rules above use reductions and elementwise ops, which are defined on top of this module;
+# the module objects are bound here, once every name of this module exists.
+from . import elementwise as _ew, reductions as _red  # noqa: E402
