@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import lax
+from ..core.array import Array
 from ..core.errors import ShapeError
 from ..core.source_info import user_frame_info
 from ..core.trace import Tracer, is_eager
@@ -100,6 +101,31 @@ def getitem(x, idx):
         return lax.expand_dims(r, newaxes)
     from ._advanced_indexing import advanced_getitem
     return advanced_getitem(x, idx)
+
+
+def array_getitem(self, idx):
+    """``Array.__getitem__``: NumPy's result when every index is in bounds (fast path); otherwise
+    ``getitem``, which clamps out-of-bounds indices as JAX does. Traced indices also take the
+    second path (NumPy cannot convert them; a tracer with a known value, e.g. under eager
+    ``grad``, may be read directly: indexing a constant array gives no gradient either way).
+
+    >>> import funcgrad.numpy as jnp
+    >>> x = jnp.arange(3.0)
+    >>> print(x[5], x[jnp.array([0, -1, 7])])
+    2.0 [0. 2. 2.]
+    """
+    try:
+        r = np.ndarray.__getitem__(self, idx)
+    except (IndexError, TypeError):       # out of bounds, or tracers (ConcretizationError)
+        return getitem(self, idx)
+    return r if type(r) is Array else np.array(r).view(Array)   # a NumPy scalar: a 0-d Array
+
+
+def array_iter(self):
+    """``Array.__iter__``: rows as NumPy gives them. Needed because ``array_getitem`` clamps
+    instead of raising ``IndexError``, which the sequence-protocol iteration relies on to stop."""
+    n = len(self)            # TypeError for a 0-d array, as NumPy
+    return (np.ndarray.__getitem__(self, i) for i in range(n))
 
 
 def _with_dims(idx):
