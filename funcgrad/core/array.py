@@ -44,6 +44,22 @@ class Array(np.ndarray):
         return Aval.unchecked(self.shape, self.dtype, False)
 
 
+class WeakArray(Array):
+    """A 0-d Array computed from Python scalars only: weakly typed (JAX's ``weak_type=True``), so
+    ``x32 * jnp.sqrt(2.0)`` stays float32 eagerly, as it does when traced. funcgrad.numpy hands
+    it to NumPy as a Python scalar."""
+
+    weak_type = True
+
+    def __repr__(self):
+        return Array.__repr__(self)[4:]       # "WeakArray(..." -> "Array(...)"; see .weak_type
+
+    @property
+    def aval(self):
+        from .avals import Aval
+        return Aval.unchecked(self.shape, self.dtype, True)
+
+
 def as_array(x) -> Array:
     """Wrap a NumPy result (array or scalar) as a funcgrad ``Array`` without copying."""
     if type(x) is np.ndarray:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .array import WeakArray
 from .avals import Aval
 from .config import config
 
@@ -141,10 +142,12 @@ class ClosedJaxpr:
 def aval_of_value(x) -> Aval:
     """The ``Aval`` of a concrete value (Python scalars are weakly typed)."""
     if isinstance(x, np.ndarray):
-        return Aval.unchecked(x.shape, x.dtype, False)
+        return Aval.unchecked(x.shape, x.dtype, type(x) is WeakArray)
     aval = getattr(x, "aval", None)
     if isinstance(aval, Aval):
         return aval
+    if isinstance(x, np.generic):          # before float: np.float64 subclasses float, strong
+        return Aval((), x.dtype, False)
     if isinstance(x, bool):
         return Aval((), np.bool_, True)
     if isinstance(x, int):
@@ -153,8 +156,6 @@ def aval_of_value(x) -> Aval:
         return Aval((), np.float64 if config.jax_enable_x64 else np.float32, True)
     if isinstance(x, complex):
         return Aval((), np.complex128 if config.jax_enable_x64 else np.complex64, True)
-    if isinstance(x, np.generic):
-        return Aval((), x.dtype, False)
     arr = np.asarray(x)
     return Aval(arr.shape, arr.dtype, False)
 

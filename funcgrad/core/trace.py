@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .array import Array, as_array
+from .array import Array, WeakArray, as_array
 from .avals import Aval
 from .errors import (ConcretizationError, FuncgradError, TracerBoolConversionError,
                      TracerIntegerConversionError, UnexpectedTracerError, concretization_message)
@@ -74,7 +74,24 @@ class EvalTrace(Trace):
             raise type(e)(f"{prim.name} on ({shapes}) at {user_frame_info()}: {e}") from None
         if prim.multiple_results:
             return [as_array(o) for o in out]
-        return as_array(out)
+        out = as_array(out)
+        if _any_weak(args):                   # Python scalars in: the value follows the shape rule
+            aval = prim.abstract_eval(*[aval_of_value(a) for a in args], **params)
+            if out.dtype != aval.dtype:       # (NumPy computes Python floats in float64)
+                out = as_array(out.astype(aval.dtype))
+            if aval.weak_type and out.ndim == 0:
+                return out.view(WeakArray)    # computed from Python scalars only: stays weak
+        return out
+
+
+_WEAK_TYPES = frozenset([float, int, bool, complex, WeakArray])
+
+
+def _any_weak(args) -> bool:
+    for a in args:
+        if type(a) in _WEAK_TYPES:
+            return True
+    return False
 
 
 EVAL = EvalTrace()

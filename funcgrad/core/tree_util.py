@@ -52,6 +52,24 @@ class PyTreeDef:
     def unflatten(self, leaves):
         return tree_unflatten(self, leaves)
 
+    def flatten_up_to(self, tree) -> list:
+        """The subtrees of ``tree`` at this treedef's leaves (``tree`` must extend this structure)."""
+        out: list = []
+
+        def rec(d, x):
+            if d.node.kind is None:
+                out.append(x)
+                return
+            c = _children(x)
+            if (c is None or c[0] is not d.node.kind or not _aux_equal(c[1], d.node.aux)
+                    or len(c[2]) != len(d.node.children)):
+                raise ValueError(f"flatten_up_to: tree {x!r} does not match the structure {d}")
+            for cd, cx in zip(d.node.children, c[2]):
+                rec(cd, cx)
+
+        rec(self, tree)
+        return out
+
     def children(self):
         return list(self.node.children)
 
@@ -59,12 +77,19 @@ class PyTreeDef:
         return f"PyTreeDef({_repr(self.node)})"
 
 
+def _aux_equal(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):       # e.g. arrays as aux data
+        return a is b
+
+
 def _hashable(node):
     aux = node.aux
     try:
         hash(aux)
     except TypeError:
-        aux = id(aux)
+        aux = None          # unhashable aux data: hash coarser than __eq__ (still consistent)
     return (node.kind, aux, tuple(_hashable(c.node) for c in node.children))
 
 
@@ -81,15 +106,29 @@ def _repr(node):
     if node.kind in (dict, collections.OrderedDict):
         return "{" + ", ".join(f"{k!r}: {v}" for k, v in zip(node.aux, kids)) + "}"
     name = getattr(node.kind, "__name__", str(node.kind))
+    if node.aux is node.kind and hasattr(node.kind, "_fields"):
+        return f"CustomNode(namedtuple[{name}], [{', '.join(kids)}])"
     return f"CustomNode({name}[{node.aux!r}], [{', '.join(kids)}])"
 
 
 _LEAF = PyTreeDef(_Node(None, None, ()), 1)
 
 
+_BUILTIN_NODES = (tuple, list, dict, type(None), collections.OrderedDict, collections.defaultdict)
+
+
 def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func: Callable) -> None:
     """Register ``nodetype``: ``flatten_func(x) -> (children, aux)``,
-    ``unflatten_func(aux, children) -> x``."""
+    ``unflatten_func(aux, children) -> x``. ``aux`` must be hashable and comparable.
+
+    >>> class Pair:
+    ...     def __init__(self, a, b): self.a, self.b = a, b
+    >>> register_pytree_node(Pair, lambda p: ((p.a, p.b), None), lambda aux, kids: Pair(*kids))
+    >>> tree_leaves([Pair(1, (2, 3)), 4])
+    [1, 2, 3, 4]
+    """
+    if nodetype in _registry or nodetype in _BUILTIN_NODES:
+        raise ValueError(f"Duplicate custom PyTreeDef type registration for {nodetype}.")
     _registry[nodetype] = (flatten_func, unflatten_func)
 
 
@@ -150,6 +189,11 @@ def tree_flatten(tree, is_leaf: Callable | None = None):
 
 
 def tree_unflatten(treedef: PyTreeDef, leaves):
+    """Rebuild the tree of ``treedef`` with ``leaves`` (exactly ``treedef.num_leaves`` of them)."""
+    leaves = list(leaves)
+    if len(leaves) != treedef.num_leaves:
+        raise ValueError(f"tree_unflatten: {treedef} has {treedef.num_leaves} leaves, but "
+                         f"{len(leaves)} were given")
     it = iter(leaves)
 
     def rec(d: PyTreeDef):
@@ -174,22 +218,21 @@ def tree_unflatten(treedef: PyTreeDef, leaves):
             return collections.defaultdict(n.aux[0], zip(n.aux[1], kids))
         return k(*kids)   # namedtuple
 
-    out = rec(treedef)
-    rest = list(it)
-    if rest:
-        raise ValueError(f"tree_unflatten: {len(rest)} leaves too many for {treedef}")
-    return out
+    return rec(treedef)
 
 
 def tree_leaves(tree, is_leaf=None) -> list:
+    """The leaves of ``tree``, in ``tree_flatten`` order."""
     return tree_flatten(tree, is_leaf)[0]
 
 
 def tree_structure(tree, is_leaf=None) -> PyTreeDef:
+    """The ``PyTreeDef`` of ``tree``."""
     return tree_flatten(tree, is_leaf)[1]
 
 
 def treedef_is_leaf(treedef: PyTreeDef) -> bool:
+    """Whether ``treedef`` is a single leaf."""
     return treedef.node.kind is None
 
 
@@ -198,10 +241,11 @@ def tree_map(f: Callable, tree, *rest, is_leaf=None):
     leaves, treedef = tree_flatten(tree, is_leaf)
     others = []
     for r in rest:
-        rl, rd = tree_flatten(r, is_leaf)
-        if rd != treedef:
-            raise ValueError(f"tree_map: structures differ: {treedef} vs {rd}")
-        others.append(rl)
+        try:
+            others.append(treedef.flatten_up_to(r))
+        except ValueError:
+            raise ValueError(f"tree_map: the trees have different structures: {treedef} vs "
+                             f"{tree_structure(r, is_leaf)}") from None
     return tree_unflatten(treedef, [f(*xs) for xs in zip(leaves, *others)])
 
 

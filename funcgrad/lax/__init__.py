@@ -21,6 +21,9 @@ from ..primitives.reductions import (argmax, argmin, reduce_max, reduce_min,  # 
 from ..primitives.shape import (broadcast_in_dim, concatenate, expand_dims, pad, reshape,  # noqa: F401
                                 rev, squeeze, transpose)
 from ..primitives.shape import slice as _slice
+from ..primitives.indexing import (dynamic_index_in_dim, dynamic_slice,  # noqa: F401
+                                   dynamic_slice_in_dim, dynamic_update_slice,
+                                   dynamic_update_slice_in_dim)
 
 slice = _slice  # noqa: A001 - lax's name
 

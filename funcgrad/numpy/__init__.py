@@ -17,7 +17,9 @@ from ._creation import (arange, array, asarray, astype, copy, diag, empty, empty
                         full, full_like, identity, linspace, logspace, meshgrid, ones, ones_like, tri,
                         tril, triu, zeros, zeros_like)
 from ._dtypes import canonicalize_dtype, result_type as _result_type  # noqa: F401
+from ._einsum import einsum  # noqa: F401
 from ._indexing import diagonal, getitem as _getitem, trace  # noqa: F401
+from ._advanced_indexing import NonConcreteBooleanIndexError, take, take_along_axis  # noqa: F401
 from ._linalg import dot, inner, matmul, outer, tensordot, vdot  # noqa: F401
 from ._reductions import (all, amax, amin, any, argmax, argmin, average, count_nonzero, max,  # noqa: F401
                           mean, min, nanmax, nanmean, nanmin, nansum, prod, ptp, std, sum, var)
@@ -28,11 +30,12 @@ from ._shape import (array_split, atleast_1d, atleast_2d, atleast_3d, broadcast_
 from ._ufuncs import (abs, absolute, acos, acosh, add, arccos, arccosh, arcsin, arcsinh,  # noqa: F401
                       arctan, arctan2, arctanh, around, asin, asinh, atan, atan2, atanh, bitwise_and,
                       bitwise_not, bitwise_or, bitwise_xor, cbrt, ceil, clip, conj, conjugate, copysign,
-                      cos, cosh, deg2rad, degrees, divide, equal, exp, exp2, expm1, fix, float_power, floor,
-                      floor_divide, fmax, fmin, fmod, greater, greater_equal, hypot, invert, isfinite,
+                      cos, cosh, deg2rad, degrees, divide, divmod, equal, exp, exp2, expm1, fix, float_power,
+                      floor, floor_divide, fmax, fmin, fmod, greater, greater_equal, heaviside, hypot, imag,
+                      invert, isfinite,
                       isinf, isnan, less, less_equal, log, log1p, log2, log10, logaddexp, logical_and,
                       logical_not, logical_or, logical_xor, maximum, minimum, mod, multiply, nan_to_num,
-                      negative, not_equal, positive, pow, power, rad2deg, radians, real, reciprocal,
+                      negative, nonzero, not_equal, positive, pow, power, rad2deg, radians, real, reciprocal,
                       remainder, rint, round, sign, signbit, sin, sinc, sinh, sqrt, square, subtract,
                       tan, tanh, true_divide, trunc, where)
 from . import _methods  # noqa: F401  (attaches Tracer operators)

@@ -1,4 +1,12 @@
-"""Products: matmul (``@``), dot, vdot, inner, outer, tensordot (einsum lives in ``_einsum``)."""
+"""Products: matmul (``@``), dot, vdot, inner, outer, tensordot (einsum lives in ``_einsum``).
+
+All lower to ``dot_general`` when traced; operands are promoted to their common dtype first.
+
+>>> import funcgrad.numpy as jnp
+>>> a, b = jnp.ones((2, 3, 4)), jnp.ones((4, 5))
+>>> (a @ b).shape, jnp.tensordot(a, jnp.ones((3, 4)), 2).shape
+((2, 3, 5), (2,))
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -6,9 +14,9 @@ import numpy as np
 from .. import lax
 from ..core.errors import ShapeError
 from ..core.source_info import user_frame_info
-from ..core.trace import is_eager
+from ..core.trace import EVAL, _state
 from ..primitives.shape import shape_of
-from ._dtypes import base, broadcast_shapes_np, promote_args, wrap
+from ._dtypes import base, broadcast_shapes_np, untraced, wrap
 
 
 def _mismatch(name, a, b, detail):
@@ -17,31 +25,40 @@ def _mismatch(name, a, b, detail):
 
 
 def _promote2(a, b):
-    from ._dtypes import result_type, to_dtype, is_weak
+    from ._dtypes import result_type, to_dtype
     dt = result_type(a, b)
     return to_dtype(a, dt), to_dtype(b, dt)
 
 
-def matmul(a, b, /):
-    """NumPy's ``matmul`` (``a @ b``): batch dims broadcast, 1-D operands promoted and squeezed."""
-    if is_eager(a, b):
-        try:
-            return wrap(np.matmul(base(a), base(b)))
-        except ValueError as e:
-            raise _mismatch("matmul", a, b, str(e).split("(size")[0].strip()) from None
-    sa, sb = shape_of(a), shape_of(b)
+def _check_matmul(sa, sb, a, b):
+    """Raise ``ShapeError`` naming both shapes and the user's line if ``a @ b`` is ill-shaped."""
     if not sa or not sb:
-        raise ShapeError(f"matmul: operands must be at least 1-D, got shapes {sa} and {sb} "
+        raise ShapeError(f"matmul: operands must be at least 1-D, got shapes {tuple(sa)} and {tuple(sb)} "
                          f"(at {user_frame_info()})")
-    a, b = _promote2(a, b)
-    if len(sa) == 1 and len(sb) == 1:
-        if sa[0] != sb[0]:
-            raise _mismatch("matmul", a, b, f"{sa[0]} (dim 0) != {sb[0]} (dim 0)")
-        return lax.dot_general(a, b, (((0,), (0,)), ((), ())))
-    ka = sa[-1]
-    kb = sb[-2] if len(sb) > 1 else sb[0]
+    ka, kb = sa[-1], (sb[-2] if len(sb) > 1 else sb[0])
     if ka != kb:
         raise _mismatch("matmul", a, b, f"{ka} (dim {len(sa) - 1}) != {kb} (dim {max(len(sb) - 2, 0)})")
+    if len(sa) > 2 or len(sb) > 2:
+        try:
+            np.broadcast_shapes(tuple(sa[:-2]), tuple(sb[:-2]))
+        except ValueError:
+            raise _mismatch("matmul", a, b, f"batch dimensions {tuple(sa[:-2])} and {tuple(sb[:-2])} "
+                            "do not broadcast") from None
+
+
+def matmul(a, b, /):
+    """NumPy's ``matmul`` (``a @ b``): batch dims broadcast, 1-D operands promoted and squeezed."""
+    if _state.trace is EVAL or untraced(a, b):
+        try:
+            return wrap(np.matmul(base(a), base(b)))
+        except ValueError:
+            _check_matmul(shape_of(a), shape_of(b), a, b)
+            raise
+    sa, sb = shape_of(a), shape_of(b)
+    _check_matmul(sa, sb, a, b)
+    a, b = _promote2(a, b)
+    if len(sa) == 1 and len(sb) == 1:
+        return lax.dot_general(a, b, (((0,), (0,)), ((), ())))
     if len(sb) == 1:
         return lax.dot_general(a, b, (((len(sa) - 1,), (0,)), ((), ())))
     if len(sa) == 1:
@@ -68,8 +85,13 @@ def matmul(a, b, /):
 
 def dot(a, b, /):
     """NumPy's ``dot``: scalars multiply; otherwise contract the last axis of ``a`` with the
-    second-to-last (or only) axis of ``b``."""
-    if is_eager(a, b):
+    second-to-last (or only) axis of ``b``.
+
+    >>> import funcgrad.numpy as jnp
+    >>> jnp.dot(jnp.arange(3.0), jnp.arange(3.0))
+    Array(5., dtype=float64)
+    """
+    if _state.trace is EVAL or untraced(a, b):
         try:
             return wrap(np.dot(base(a), base(b)))
         except ValueError as e:
@@ -86,12 +108,16 @@ def dot(a, b, /):
 
 
 def vdot(a, b, /):
+    """Dot product of the flattened arrays."""
+    if _state.trace is EVAL or untraced(a, b):
+        return wrap(np.vdot(base(a), base(b)))
     from ._shape import ravel
     return dot(ravel(a), ravel(b))
 
 
 def inner(a, b, /):
-    if is_eager(a, b):
+    """Contract the last axes of ``a`` and ``b``."""
+    if _state.trace is EVAL or untraced(a, b):
         return wrap(np.inner(base(a), base(b)))
     sa, sb = shape_of(a), shape_of(b)
     if not sa or not sb:
@@ -104,15 +130,17 @@ def inner(a, b, /):
 
 
 def outer(a, b, /):
+    """Outer product of the flattened arrays."""
     from ._shape import ravel
-    if is_eager(a, b):
+    if _state.trace is EVAL or untraced(a, b):
         return wrap(np.outer(base(a), base(b)))
     a, b = _promote2(ravel(a), ravel(b))
     return lax.dot_general(a, b, (((), ()), ((), ())))
 
 
 def tensordot(a, b, axes=2):
-    if is_eager(a, b):
+    """Contract the last ``axes`` axes of ``a`` with the first of ``b`` (or the given axis lists)."""
+    if _state.trace is EVAL or untraced(a, b):
         return wrap(np.tensordot(base(a), base(b), axes))
     sa, sb = shape_of(a), shape_of(b)
     if isinstance(axes, int):

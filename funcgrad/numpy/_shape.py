@@ -1,5 +1,13 @@
 """Shape manipulation: reshape, transpose, swapaxes, moveaxis, squeeze, expand_dims,
-broadcast_to, concatenate, stack, ravel, and friends."""
+broadcast_to, concatenate, stack, ravel, and friends.
+
+>>> import funcgrad.numpy as jnp
+>>> x = jnp.arange(6).reshape(2, 3)
+>>> jnp.concatenate([x, x], axis=-1).shape, jnp.stack([x, x], axis=1).shape
+((2, 6), (2, 2, 3))
+>>> jnp.expand_dims(x, (0, -1)).shape
+(1, 2, 3, 1)
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -7,9 +15,9 @@ import numpy as np
 from .. import lax
 from ..core.errors import ShapeError
 from ..core.source_info import user_frame_info
-from ..core.trace import Tracer, is_eager
+from ..core.trace import EVAL, Tracer, _state
 from ..primitives.shape import shape_of
-from ._dtypes import base, broadcast_shapes_np, result_type, to_dtype, wrap, is_weak
+from ._dtypes import base, broadcast_shapes_np, is_weak, result_type, to_dtype, untraced, wrap
 from ._reductions import normalize_axes
 
 
@@ -22,7 +30,7 @@ def reshape(a, shape=None, order="C", *, newshape=None):
     shape = newshape if shape is None else shape
     if order != "C":
         raise NotImplementedError("funcgrad.numpy.reshape supports order='C' only")
-    if is_eager(a):
+    if _state.trace is EVAL or not isinstance(a, Tracer):
         try:
             return wrap(np.reshape(base(a), shape))
         except ValueError as e:
@@ -45,26 +53,44 @@ def reshape(a, shape=None, order="C", *, newshape=None):
 
 
 def ravel(a, order="C"):
-    return reshape(a, (-1,))
+    """The flattened array (C order)."""
+    if _state.trace is EVAL or not isinstance(a, Tracer):
+        return wrap(np.ravel(base(a), order))
+    return reshape(a, (-1,), order)
 
 
 def transpose(a, axes=None):
-    if is_eager(a):
-        return wrap(np.transpose(base(a), axes))
+    """Permute the axes (reverse them when ``axes`` is None); negative axes allowed."""
+    if _state.trace is EVAL or not isinstance(a, Tracer):
+        try:
+            return wrap(np.transpose(base(a), axes))
+        except ValueError as e:
+            raise ShapeError(f"transpose: {e}; shape {np.shape(a)} (at {user_frame_info()})") from None
     nd = len(shape_of(a))
-    perm = tuple(reversed(range(nd))) if axes is None else tuple(int(x) % nd for x in axes)
+    if axes is None:
+        perm = tuple(reversed(range(nd)))
+    else:
+        axes = tuple(axes)
+        if len(axes) != nd or any(not -nd <= int(x) < nd for x in axes):
+            raise ShapeError(f"transpose: axes {axes} do not match an array of dimension {nd} "
+                             f"(at {user_frame_info()})")
+        perm = tuple(int(x) % nd for x in axes)
     if sorted(perm) != list(range(nd)):
-        raise ShapeError(f"transpose: axes {axes} do not match an array of dimension {nd}")
+        raise ShapeError(f"transpose: repeated axis in {axes} (at {user_frame_info()})")
     return lax.transpose(a, perm)
 
 
 def matrix_transpose(x, /):
+    """Swap the last two axes (``x.mT``); ``x`` must be at least 2-D."""
     nd = len(shape_of(x))
+    if nd < 2:
+        raise ValueError(f"matrix_transpose: x must be at least two-dimensional, got shape {shape_of(x)}")
     return swapaxes(x, nd - 1, nd - 2)
 
 
 def swapaxes(a, axis1, axis2):
-    if is_eager(a):
+    """Interchange two axes."""
+    if _state.trace is EVAL or not isinstance(a, Tracer):
         return wrap(np.swapaxes(base(a), axis1, axis2))
     nd = len(shape_of(a))
     i, j = _norm_axis(axis1, nd, "swapaxes"), _norm_axis(axis2, nd, "swapaxes")
@@ -74,13 +100,19 @@ def swapaxes(a, axis1, axis2):
 
 
 def moveaxis(a, source, destination):
-    if is_eager(a):
+    """Move axes to new positions; the other axes keep their order."""
+    if _state.trace is EVAL or not isinstance(a, Tracer):
         return wrap(np.moveaxis(base(a), source, destination))
     nd = len(shape_of(a))
     src = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
     dst = (destination,) if isinstance(destination, (int, np.integer)) else tuple(destination)
-    src = [_norm_axis(s, nd, "moveaxis") for s in src]
-    dst = [_norm_axis(d, nd, "moveaxis") for d in dst]
+    if len(src) != len(dst):
+        raise ValueError("moveaxis: `source` and `destination` arguments must have the same number "
+                         "of elements")
+    normalize_axes(src, nd, "moveaxis")            # range and repeated-axis checks
+    normalize_axes(dst, nd, "moveaxis")
+    src = [int(x) % nd for x in src]
+    dst = [int(x) % nd for x in dst]
     order = [i for i in range(nd) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -88,7 +120,8 @@ def moveaxis(a, source, destination):
 
 
 def squeeze(a, axis=None):
-    if is_eager(a):
+    """Remove size-1 axes (all of them, or those in ``axis``, which must have size 1)."""
+    if _state.trace is EVAL or not isinstance(a, Tracer):
         try:
             return wrap(np.squeeze(base(a), axis))
         except ValueError as e:
@@ -106,16 +139,18 @@ def squeeze(a, axis=None):
 
 
 def expand_dims(a, axis):
-    if is_eager(a):
+    """Insert size-1 axes at the positions ``axis`` (of the result)."""
+    if _state.trace is EVAL or not isinstance(a, Tracer):
         return wrap(np.expand_dims(base(a), axis))
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     nd = len(shape_of(a)) + len(axes)
-    return lax.expand_dims(a, tuple(sorted(_norm_axis(x, nd, "expand_dims") for x in axes)))
+    return lax.expand_dims(a, normalize_axes(axes, nd, "expand_dims"))
 
 
 def broadcast_to(a, shape):
+    """Broadcast ``a`` to ``shape`` with NumPy's rules."""
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
-    if is_eager(a):
+    if _state.trace is EVAL or not isinstance(a, Tracer):
         try:
             return wrap(np.broadcast_to(base(a), shape))
         except ValueError:
@@ -130,20 +165,30 @@ def broadcast_to(a, shape):
 
 
 def broadcast_arrays(*args):
+    """Broadcast all arguments to their common shape (a list)."""
     shape = broadcast_shapes_np(*[shape_of(a) for a in args], op="broadcast_arrays")
     return [broadcast_to(a, shape) for a in args]
 
 
 def broadcast_shapes(*shapes):
+    """The shape the given shapes broadcast to."""
     return broadcast_shapes_np(*shapes)
 
 
 def atleast_1d(*arys):
+    """View inputs as arrays with at least one dimension."""
+    if _state.trace is EVAL or untraced(*arys):
+        res = [wrap(np.atleast_1d(base(a))) for a in arys]
+        return res[0] if len(res) == 1 else res
     res = [a if len(shape_of(a)) >= 1 else reshape(a, (1,)) for a in arys]
     return res[0] if len(res) == 1 else res
 
 
 def atleast_2d(*arys):
+    """View inputs as arrays with at least two dimensions."""
+    if _state.trace is EVAL or untraced(*arys):
+        res = [wrap(np.atleast_2d(base(a))) for a in arys]
+        return res[0] if len(res) == 1 else res
     res = []
     for a in arys:
         s = shape_of(a)
@@ -152,6 +197,10 @@ def atleast_2d(*arys):
 
 
 def atleast_3d(*arys):
+    """View inputs as arrays with at least three dimensions."""
+    if _state.trace is EVAL or untraced(*arys):
+        res = [wrap(np.atleast_3d(base(a))) for a in arys]
+        return res[0] if len(res) == 1 else res
     res = []
     for a in arys:
         s = shape_of(a)
@@ -166,15 +215,18 @@ def atleast_3d(*arys):
 
 
 def concatenate(arrays, axis=0, dtype=None):
-    arrays = list(arrays)
-    if not arrays:
-        raise ValueError("need at least one array to concatenate")
-    if is_eager(*arrays):
+    """Join arrays along an existing axis (``axis=None`` flattens them first)."""
+    if not isinstance(arrays, (list, tuple)):
+        arrays = list(arrays)
+    if _state.trace is EVAL or untraced(*arrays):
         try:
-            return wrap(np.concatenate([base(x) for x in arrays], axis=axis, dtype=dtype))
+            return wrap(np.concatenate([base(x) for x in arrays], axis, dtype=dtype))
         except ValueError as e:
             raise ShapeError(f"concatenate: {e}; shapes {[np.shape(x) for x in arrays]} "
                              f"(at {user_frame_info()})") from None
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("need at least one array to concatenate")
     if axis is None:
         arrays = [ravel(x) for x in arrays]
         axis = 0
@@ -189,22 +241,29 @@ def concatenate(arrays, axis=0, dtype=None):
             raise ShapeError(f"concatenate: all input array dimensions except for the concatenation "
                              f"axis must match exactly; got shapes {shapes} (at {user_frame_info()})")
     weak = all(is_weak(x) for x in arrays)
-    return lax.concatenate([to_dtype(x, dt, weak) for x in arrays], ax)
+    return lax.concatenate([_as_operand(to_dtype(x, dt, weak)) for x in arrays], ax)
+
+
+def _as_operand(x):
+    return x if isinstance(x, Tracer) else np.asarray(x)
 
 
 concat = concatenate
 
 
 def stack(arrays, axis=0, dtype=None):
-    arrays = list(arrays)
-    if not arrays:
-        raise ValueError("need at least one array to stack")
-    if is_eager(*arrays):
+    """Join arrays of equal shape along a new axis."""
+    if not isinstance(arrays, (list, tuple)):
+        arrays = list(arrays)
+    if _state.trace is EVAL or untraced(*arrays):
         try:
-            return wrap(np.stack([base(x) for x in arrays], axis=axis, dtype=dtype))
+            return wrap(np.stack([base(x) for x in arrays], axis, dtype=dtype))
         except ValueError as e:
             raise ShapeError(f"stack: {e}; shapes {[np.shape(x) for x in arrays]} "
                              f"(at {user_frame_info()})") from None
+    arrays = list(arrays)
+    if not arrays:
+        raise ValueError("need at least one array to stack")
     shapes = {tuple(shape_of(x)) for x in arrays}
     if len(shapes) > 1:
         raise ShapeError(f"stack: all input arrays must have the same shape, got {sorted(shapes)} "
@@ -215,25 +274,40 @@ def stack(arrays, axis=0, dtype=None):
 
 
 def vstack(tup):
+    """Stack arrays row-wise (along axis 0, 1-D arrays as rows)."""
+    if _state.trace is EVAL or untraced(*tup):
+        return wrap(np.vstack([base(x) for x in tup]))
     return concatenate(atleast_2d(*tup) if len(tup) > 1 else [atleast_2d(*tup)], 0)
 
 
 def hstack(tup):
+    """Stack arrays column-wise (along axis 1; axis 0 for 1-D arrays)."""
+    if _state.trace is EVAL or untraced(*tup):
+        return wrap(np.hstack([base(x) for x in tup]))
     arrs = atleast_1d(*tup) if len(tup) > 1 else [atleast_1d(*tup)]
     return concatenate(arrs, 0 if len(shape_of(arrs[0])) == 1 else 1)
 
 
 def dstack(tup):
+    """Stack arrays along the third axis."""
+    if _state.trace is EVAL or untraced(*tup):
+        return wrap(np.dstack([base(x) for x in tup]))
     arrs = atleast_3d(*tup) if len(tup) > 1 else [atleast_3d(*tup)]
     return concatenate(arrs, 2)
 
 
 def column_stack(tup):
+    """Stack 1-D arrays as columns of a 2-D array."""
+    if _state.trace is EVAL or untraced(*tup):
+        return wrap(np.column_stack([base(x) for x in tup]))
     arrs = [reshape(a, (-1, 1)) if len(shape_of(a)) < 2 else a for a in tup]
     return concatenate(arrs, 1)
 
 
 def split(ary, indices_or_sections, axis=0):
+    """Split into equal sections, or at the given indices, along ``axis`` (a list)."""
+    if _state.trace is EVAL or not isinstance(ary, Tracer):
+        return [wrap(r) for r in np.split(base(ary), indices_or_sections, axis)]
     s = shape_of(ary)
     ax = _norm_axis(axis, len(s), "split")
     n = s[ax]
@@ -250,6 +324,9 @@ def split(ary, indices_or_sections, axis=0):
 
 
 def array_split(ary, indices_or_sections, axis=0):
+    """``split`` allowing sections of unequal size."""
+    if _state.trace is EVAL or not isinstance(ary, Tracer):
+        return [wrap(r) for r in np.array_split(base(ary), indices_or_sections, axis)]
     if isinstance(indices_or_sections, (int, np.integer)):
         n = shape_of(ary)[axis]
         k = int(indices_or_sections)
@@ -261,6 +338,9 @@ def array_split(ary, indices_or_sections, axis=0):
 
 
 def flip(m, axis=None):
+    """Reverse the order of elements along ``axis`` (all axes if None)."""
+    if _state.trace is EVAL or not isinstance(m, Tracer):
+        return wrap(np.flip(base(m), axis))
     s = shape_of(m)
     axes = normalize_axes(axis, len(s), "flip")
     idx = tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(len(s)))
@@ -269,14 +349,19 @@ def flip(m, axis=None):
 
 
 def fliplr(m):
+    """Reverse along axis 1."""
     return flip(m, 1)
 
 
 def flipud(m):
+    """Reverse along axis 0."""
     return flip(m, 0)
 
 
 def tile(A, reps):
+    """Repeat the whole array ``reps`` times along each axis."""
+    if _state.trace is EVAL or not isinstance(A, Tracer):
+        return wrap(np.tile(base(A), reps))
     reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
     s = shape_of(A)
     nd = max(len(s), len(reps))
@@ -294,10 +379,12 @@ def tile(A, reps):
 
 
 def repeat(a, repeats, axis=None):
+    """Repeat each element ``repeats`` times along ``axis`` (of the flattened array if None)."""
+    if _state.trace is EVAL or untraced(a, repeats):
+        return wrap(np.repeat(base(a), base(repeats), axis))
     if not isinstance(repeats, (int, np.integer)):
-        if is_eager(a):
-            return wrap(np.repeat(base(a), repeats, axis))
-        raise NotImplementedError("repeat with per-element counts needs concrete values")
+        raise NotImplementedError("repeat with per-element counts under a transform is not supported "
+                                  f"(the output shape would depend on values) (at {user_frame_info()})")
     if axis is None:
         a = ravel(a)
         axis = 0
@@ -309,11 +396,21 @@ def repeat(a, repeats, axis=None):
 
 
 def roll(a, shift, axis=None):
+    """Roll elements along ``axis`` (of the flattened array if None) by ``shift``."""
+    if _state.trace is EVAL or not isinstance(a, Tracer):
+        return wrap(np.roll(base(a), shift, axis))
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), shape_of(a))
     shifts = (shift,) if isinstance(shift, (int, np.integer)) else tuple(shift)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    if len(shifts) == 1 and len(axes) > 1:
+        shifts = shifts * len(axes)
+    if len(axes) == 1 and len(shifts) > 1:
+        axes = axes * len(shifts)
+    if len(shifts) != len(axes):
+        raise ValueError("roll: 'shift' and 'axis' should be scalars or 1D sequences of the same length")
     for sh, ax in zip(shifts, axes):
+        ax = _norm_axis(ax, len(shape_of(a)), "roll")
         n = shape_of(a)[ax]
         if n == 0:
             continue
@@ -325,6 +422,9 @@ def roll(a, shift, axis=None):
 
 
 def rot90(m, k=1, axes=(0, 1)):
+    """Rotate by 90 degrees ``k`` times in the plane of ``axes``."""
+    if _state.trace is EVAL or not isinstance(m, Tracer):
+        return wrap(np.rot90(base(m), k, axes))
     k %= 4
     a0, a1 = axes
     for _ in range(k):
@@ -333,13 +433,16 @@ def rot90(m, k=1, axes=(0, 1)):
 
 
 def shape(a):
+    """The shape of ``a`` (a tuple)."""
     return tuple(shape_of(a))
 
 
 def ndim(a):
+    """The number of dimensions of ``a``."""
     return len(shape_of(a))
 
 
 def size(a, axis=None):
+    """The number of elements of ``a`` (along ``axis`` if given)."""
     s = shape_of(a)
     return int(np.prod(s, dtype=np.int64)) if axis is None else s[axis]
