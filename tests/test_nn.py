@@ -129,3 +129,10 @@ def test_x64_off_keeps_32_bit():
         assert getattr(nn, name)(x).dtype == F32
         assert getattr(nn, name)(X).dtype == F32
         assert fg.make_jaxpr(getattr(nn, name))(x).out_avals[0].dtype == F32
+
+
+def test_softplus_and_logaddexp_second_derivatives_are_exact_at_ties():
+    """The max/abs form of logaddexp has a kink at x == y; ours is smooth there."""
+    assert abs(float(fg.grad(fg.grad(fg.nn.softplus))(0.0)) - 0.25) < 1e-12
+    h = fg.hessian(lambda v: jnp.logaddexp(v[0], v[1]))(jnp.array([0.3, 0.3]))
+    np.testing.assert_allclose(h, [[0.25, -0.25], [-0.25, 0.25]], atol=1e-12)

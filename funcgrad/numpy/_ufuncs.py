@@ -163,11 +163,17 @@ def divmod(x, y, /):  # noqa: A001
 
 
 def _logaddexp_lax(x, y):
-    m = lax.max(x, y)
-    d = lax.neg(lax.abs(lax.sub(x, y)))
-    # where x == y == +-inf, d is nan: use 0 instead
-    d = lax.select(lax.is_finite(d), d, _c(d, 0))
-    return lax.add(m, lax.log1p(lax.exp(d)))
+    """``m + log1p(exp(x - m) + exp(y - m) - 1)`` with ``m = max(x, y)`` held constant
+    (stop_gradient). The function is smooth in x and y, so derivatives of every order are exact (a
+    ``max``/``abs`` form has a kink at x == y that zeroes the second derivative). The ``- 1`` is
+    folded into the larger term with expm1 (which is exactly 0 there), so log1p keeps full
+    precision for the smaller term; both branches are the same smooth function."""
+    m = lax.stop_gradient(lax.max(x, y))
+    m = lax.select(lax.is_finite(m), m, _c(m, 0))     # +-inf inputs: shift by 0 instead
+    dx, dy = lax.sub(x, m), lax.sub(y, m)
+    x_larger = lax.stop_gradient(lax.ge(x, y))
+    s = lax.select(x_larger, lax.add(lax.expm1(dx), lax.exp(dy)), lax.add(lax.exp(dx), lax.expm1(dy)))
+    return lax.add(m, lax.log1p(s))
 
 
 logaddexp = _binary("logaddexp", np.logaddexp, _logaddexp_lax)
