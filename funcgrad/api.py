@@ -10,19 +10,19 @@ Array(0., dtype=float64)
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from .core.array import Array, as_array
+from .core.config import config
 from .core.avals import Aval, is_float
-from .core.ir import ClosedJaxpr, aval_of_value
+from .core.ir import aval_of_value
 from .core.primitive import Zero
 from .core.source_info import user_frame_info
 from .core.trace import (EVAL, RecordingTrace, StagingTrace, Tracer, current_trace, eval_jaxpr,
                          set_current_trace)
-from .core.tree_util import (PyTreeDef, broadcast_prefix, tree_flatten, tree_map, tree_structure,
-                             tree_transpose, tree_unflatten)
+from .core.tree_util import broadcast_prefix, tree_flatten, tree_map, tree_structure, tree_unflatten
 from .primitives.elementwise import convert_element_type, full_like_aval, zeros_like_aval
 from .primitives.shape import shape_of
 from .transforms.jvp import jvp_flat, linearize_flat
@@ -176,7 +176,8 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, allow_int: b
                             f"{shape}. (grad of {_fun_name(fun)} called at {user_frame_info()})")
         if not is_float(oa.dtype):
             raise TypeError(f"grad requires real-valued outputs (output dtype that is a sub-dtype of "
-                            f"np.floating), but got {oa.dtype.name}.")
+                            f"np.floating), but got {oa.dtype.name}. (grad of {_fun_name(fun)} called at "
+                            f"{user_frame_info()})")
         g = f_vjp(_ones_for(oa))
         g = g[0] if single else g
         return ((out, res[2]), g) if has_aux else (out, g)
@@ -668,7 +669,14 @@ def make_jaxpr(fun: Callable, static_argnums=(), return_shape: bool = False):
 
 
 def _staging_aval(x) -> Aval:
+    """The input type a staged program sees: with ``jax_enable_x64`` off, 64-bit inputs are
+    staged as their 32-bit counterparts, as JAX does."""
     a = aval_of_value(x)
+    if not config.jax_enable_x64:
+        from .numpy._dtypes import canonicalize_dtype
+        c = canonicalize_dtype(a.dtype)
+        if c != a.dtype:
+            a = Aval(a.shape, c, a.weak_type)
     return a
 
 

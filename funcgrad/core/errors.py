@@ -21,6 +21,11 @@ class TracerIntegerConversionError(ConcretizationError):
     """``int(x)`` / ``range(x)`` / indexing with a traced value."""
 
 
+class NonConcreteBooleanIndexError(FuncgradError, IndexError):
+    """A boolean mask index whose values are not known while tracing (the result's shape would
+    depend on them)."""
+
+
 class UnexpectedTracerError(FuncgradError):
     """A tracer was used after the transform that made it returned (it leaked)."""
 

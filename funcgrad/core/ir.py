@@ -196,7 +196,8 @@ def check_jaxpr(jaxpr: Jaxpr) -> None:
         for want, v in zip(outs, eqn.outputs):
             if want.shape != v.aval.shape or want.dtype != v.aval.dtype:
                 raise JaxprTypeError(
-                    f"{eqn.primitive.name} at {eqn.source}: output typed {v.aval}, shape rule says {want}")
+                    f"{eqn.primitive.name}{' at ' + eqn.source if eqn.source else ''}: output typed "
+                    f"{v.aval}, shape rule says {want}")
             bind(v)
         sub = eqn.params.get("jaxpr")
         if isinstance(sub, (Jaxpr, ClosedJaxpr)):

@@ -29,7 +29,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import lax
-from ..core.errors import FuncgradError, ShapeError
+from ..core.errors import NonConcreteBooleanIndexError, ShapeError
 from ..core.source_info import user_frame_info
 from ..core.trace import Tracer, is_eager
 from ..primitives import indexing as ix
@@ -39,10 +39,6 @@ from ._dtypes import base, broadcast_shapes_np, dtype_of, to_dtype, wrap
 def _shape(x):
     """Shape of a value or tracer (cheaper than ``shape_of`` on concrete arrays)."""
     return x.aval.shape if isinstance(x, Tracer) else np.shape(x)
-
-
-class NonConcreteBooleanIndexError(FuncgradError, IndexError):
-    """A boolean mask index whose values are not known while tracing."""
 
 
 _VALID = ("only integers, slices (`:`), ellipsis (`...`), None (`newaxis`) and integer or boolean "

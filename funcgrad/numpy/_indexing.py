@@ -9,9 +9,8 @@ import numpy as np
 
 from .. import lax
 from ..core.array import Array
-from ..core.errors import ShapeError
 from ..core.source_info import user_frame_info
-from ..core.trace import Tracer, is_eager
+from ..core.trace import is_eager
 from ..primitives.shape import shape_of
 from ._dtypes import base, wrap
 
@@ -140,9 +139,7 @@ def _with_dims(idx):
 def diagonal(a, offset=0, axis1=0, axis2=1):
     if is_eager(a):
         return wrap(np.diagonal(base(a), offset, axis1, axis2))
-    from ._shape import moveaxis, reshape
-    from ._ufuncs import multiply
-    from ._reductions import sum as _sum
+    from ._shape import moveaxis
     s = shape_of(a)
     a = moveaxis(a, (axis1, axis2), (-2, -1))
     n, m = s[axis1], s[axis2]

@@ -174,7 +174,8 @@ def _array_function(self, func, types, args, kwargs):
     fn = getattr(fnp, func.__name__, None) if func.__module__ == "numpy" else None
     if fn is None:
         raise ConcretizationError(
-            f"numpy.{func.__name__} was called on a traced value at {user_frame_info()}; funcgrad.numpy has "
+            f"{func.__module__}.{func.__name__} was called on a traced value at {user_frame_info()}; "
+            "funcgrad.numpy has "
             "no function of that name. Use funcgrad.numpy (import funcgrad.numpy as jnp) inside transforms.")
     return fn(*args, **kwargs)
 

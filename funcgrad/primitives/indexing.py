@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.avals import Aval, is_float
+from ..core.avals import Aval
 from ..core.errors import DTypeError, ShapeError
 from ..core.primitive import Zero, def_primitive
 from ..core.trace import Tracer
