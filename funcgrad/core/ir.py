@@ -52,9 +52,9 @@ class Eqn:
 
     def __init__(self, primitive, inputs, outputs, params, source=""):
         self.primitive = primitive
-        self.inputs = list(inputs)
-        self.outputs = list(outputs)
-        self.params = dict(params)
+        self.inputs = inputs if type(inputs) is list else list(inputs)
+        self.outputs = outputs if type(outputs) is list else list(outputs)
+        self.params = params if type(params) is dict else dict(params)
         self.source = source
 
     # JAX's attribute names, for code written against jax.extend.core.JaxprEqn.

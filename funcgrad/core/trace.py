@@ -56,6 +56,10 @@ class Trace:
             raise leaked_tracer_error(x)
 
 
+_EAGER_TYPES = frozenset([np.ndarray, Array, float, int, bool, complex, type(None)]
+                         + [t for t in set(np.sctypeDict.values()) if issubclass(t, np.generic)])
+
+
 class EvalTrace(Trace):
     """The base trace: concrete values, NumPy implementations."""
 
@@ -63,7 +67,7 @@ class EvalTrace(Trace):
 
     def process_primitive(self, prim, args, params):
         for a in args:
-            if isinstance(a, Tracer):
+            if type(a) not in _EAGER_TYPES and isinstance(a, Tracer):
                 raise leaked_tracer_error(a)
         try:
             out = prim.impl(*args, **params)
@@ -125,9 +129,6 @@ class set_current_trace:
         _state.trace = self.prev
         return False
 
-
-_EAGER_TYPES = frozenset([np.ndarray, Array, float, int, bool, complex, type(None)]
-                         + [t for t in set(np.sctypeDict.values()) if issubclass(t, np.generic)])
 
 
 def is_eager(*args) -> bool:
@@ -384,39 +385,45 @@ class RecordingTrace(Trace):
         return RecordingTracer(self, val, v)
 
     def process_primitive(self, prim, args, params):
-        own = False
         vals = []
+        own_vars = []
+        own = False
         for a in args:
-            if isinstance(a, Tracer):
-                if a._trace is self:
-                    own = True
-                    vals.append(a.val)
-                    continue
-                self.check_foreign(a)
-            vals.append(a)
+            if isinstance(a, RecordingTracer) and a._trace is self:
+                own = True
+                vals.append(a.val)
+                own_vars.append(a.ir_var)
+            else:
+                if isinstance(a, Tracer):
+                    self.check_foreign(a)
+                vals.append(a)
+                own_vars.append(None)
         if not own:
             return bind_in(self.parent, prim, args, params)
         out = bind_in(self.parent, prim, vals, params)
         env = self.env
         atoms = []
-        for a, v in zip(args, vals):
-            if isinstance(a, RecordingTracer) and a._trace is self:
-                atoms.append(a.ir_var)
-            else:
+        for var, v in zip(own_vars, vals):
+            if var is None:            # a constant to this trace: a constvar holding its value
                 var = Var(aval_of_value(v))
                 env[var] = v
                 self.constvars.append(var)
-                atoms.append(var)
-        outs = out if prim.multiple_results else [out]
+            atoms.append(var)
+        source = user_frame_info()
+        if not prim.multiple_results:
+            var = Var(aval_of_value(out))
+            env[var] = out
+            self.eqns.append(Eqn(prim, atoms, [var], params, source))
+            return RecordingTracer(self, out, var)
         outvars = []
         tracers = []
-        for o in outs:
+        for o in out:
             var = Var(aval_of_value(o))
             env[var] = o
             outvars.append(var)
             tracers.append(RecordingTracer(self, o, var))
-        self.eqns.append(Eqn(prim, atoms, outvars, params, user_frame_info()))
-        return tracers if prim.multiple_results else tracers[0]
+        self.eqns.append(Eqn(prim, atoms, outvars, params, source))
+        return tracers
 
 
 # --------------------------------------------------------------------------- running IR

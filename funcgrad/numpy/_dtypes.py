@@ -193,11 +193,32 @@ def broadcast_shapes_np(*shapes, op="broadcast"):
                          f"{' and '.join(str(tuple(s)) for s in shapes)} (at {user_frame_info()})") from None
 
 
+def _already_promoted(args) -> bool:
+    """Fast path: every operand is an array or tracer of one (canonical, strong) dtype and shape."""
+    first = None
+    for a in args:
+        if isinstance(a, Tracer):
+            av = a.aval
+        elif type(a) is np.ndarray or type(a) is Array:
+            av = aval_of_value(a)
+        else:
+            return False
+        if first is None:
+            first = av
+            if av.weak_type or canonicalize_dtype(av.dtype) != av.dtype:
+                return False
+        elif av.dtype != first.dtype or av.shape != first.shape or av.weak_type:
+            return False
+    return True
+
+
 def promote_args(op, *args, dtype=None):
     """Promote to a common dtype (``dtype`` if given, else ``result_type``) and broadcast to a
     common rank (size-1 axes stay size 1: the elementwise primitives broadcast those implicitly,
     as JAX's IR shows). A shape mismatch raises ``ShapeError`` naming every shape."""
     if dtype is None:
+        if _already_promoted(args):
+            return list(args)
         dtype = result_type(*args)
     weak = all(is_weak(a) for a in args)
     shapes = [shape_of(a) for a in args]
