@@ -1,4 +1,8 @@
-"""Train a small MLP on scikit-learn's bundled 8x8 digits with ``funcgrad.grad`` and SGD.
+"""Train a small MLP on scikit-learn's bundled 8x8 digits with a jitted SGD step.
+
+The whole training step -- forward pass, gradient and parameter update -- is one ``fg.jit``:
+traced once, optimized, and compiled to a few fused Numba kernels plus BLAS calls (compiled
+kernels are cached on disk, so later runs start fast).
 
 Written the way a JAX user writes it: the model, loss and update use only JAX's API, so swapping
 the two imports below for ``import jax as fg`` / ``import jax.numpy as jnp`` is the whole port
@@ -12,6 +16,7 @@ The data set ships with scikit-learn (``sklearn.datasets.load_digits``): nothing
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 import numpy as np
@@ -70,12 +75,21 @@ def accuracy(params, x, labels) -> float:
     return float(jnp.mean(jnp.argmax(predict(params, x), axis=-1) == labels))
 
 
+@fg.jit
 def train_step(params, batch):
-    """One SGD step: ``(params, batch) -> (params, loss)``. A pure function of its arguments,
-    so it can be wrapped in ``fg.jit`` unchanged."""
+    """One SGD step: ``(params, batch) -> (params, loss)``, compiled as a whole. A pure function
+    of its arguments (``fg.jit`` traces it once per batch shape)."""
     value, grads = fg.value_and_grad(loss)(params, batch)
     params = fg.tree_util.tree_map(lambda p, g: p - LEARNING_RATE * g, params, grads)
     return params, value
+
+
+def progress(epoch, done, total, width=30):
+    """A one-line progress bar, redrawn in place on a terminal."""
+    if sys.stdout.isatty():
+        filled = width * done // total
+        print(f"\repoch {epoch:3d} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
+              end="", flush=True)
 
 
 # --------------------------------------------------------------------------- training loop
@@ -89,11 +103,15 @@ def main(num_epochs: int = NUM_EPOCHS, seed: int = SEED, verbose: bool = True) -
     for epoch in range(1, num_epochs + 1):
         perm = rng.permutation(len(x_train))
         losses = []
-        for i in range(0, len(x_train), BATCH_SIZE):
+        n_batches = -(-len(x_train) // BATCH_SIZE)
+        for b, i in enumerate(range(0, len(x_train), BATCH_SIZE)):
             idx = perm[i:i + BATCH_SIZE]
             params, value = train_step(params, (x_train[idx], y_train[idx]))
             losses.append(value)
+            if verbose:
+                progress(epoch, b + 1, n_batches)
         if verbose:
+            print(f"\r" if sys.stdout.isatty() else "", end="")
             print(f"epoch {epoch:3d}  train loss {float(np.mean(losses)):.4f}  "
                   f"test accuracy {accuracy(params, x_test, labels_test):.4f}  "
                   f"({time.perf_counter() - start:.1f} s)")

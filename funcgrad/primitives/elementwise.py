@@ -17,6 +17,7 @@ import numpy as np
 
 from ..core.avals import Aval, is_float
 from ..core.errors import DTypeError, ShapeError
+from ..core.lowering import HOST, Scalar
 from ..core.primitive import LINEAR, NOT_DIFFERENTIABLE, Zero, def_primitive
 from .reductions import unbroadcast
 from .shape import LOWER_PENDING, aval, broadcast_in_dim, expand_dims, move_bdim, reshape, shape_of
@@ -120,7 +121,7 @@ def _bcast_to(t, shape):
 
 # --------------------------------------------------------------------------- definers
 
-def _def_unary(name, np_fn, deriv, float_only=True):
+def _def_unary(name, np_fn, deriv, float_only=True, lower=LOWER_PENDING):
     """``deriv(x, out)`` returns d out / d x, written with bind wrappers."""
     def impl(x):
         r = np_fn(x)
@@ -135,11 +136,11 @@ def _def_unary(name, np_fn, deriv, float_only=True):
         return out, mul(t, deriv(x, out))
 
     p = def_primitive(name, abstract_eval=_unary_abstract(name, float_only), impl=impl, vjp=vjp,
-                      jvp=jvp, batch=batch_elementwise(lambda x: p.bind(x)), lower=LOWER_PENDING)
+                      jvp=jvp, batch=batch_elementwise(lambda x: p.bind(x)), lower=lower)
     return p
 
 
-def _def_binary(name, np_fn, dx, dy):
+def _def_binary(name, np_fn, dx, dy, lower=LOWER_PENDING):
     """``dx(x, y, out)`` / ``dy(x, y, out)`` return the partial derivatives (bind wrappers); the
     strings ``"one"`` / ``"neg_one"`` stand for the constants, so add/sub emit no multiply."""
     def scale(t, d, x, y, out):
@@ -166,11 +167,11 @@ def _def_binary(name, np_fn, dx, dy):
         return out, terms[0] if len(terms) == 1 else add_any(terms[0], terms[1])
 
     p = def_primitive(name, abstract_eval=_binary_abstract(name), impl=np_fn, vjp=vjp, jvp=jvp,
-                      batch=batch_elementwise(lambda x, y: p.bind(x, y)), lower=LOWER_PENDING)
+                      batch=batch_elementwise(lambda x, y: p.bind(x, y)), lower=lower)
     return p
 
 
-def _def_predicate(name, np_fn, nargs, bool_only=False):
+def _def_predicate(name, np_fn, nargs, bool_only=False, lower=LOWER_PENDING):
     """Comparisons and logical ops: boolean (or integer) output, no gradient."""
     def abstract(*avals):
         dt = _same_dtype(name, *avals)
@@ -186,16 +187,18 @@ def _def_predicate(name, np_fn, nargs, bool_only=False):
 
     p = def_primitive(name, abstract_eval=abstract, impl=np_fn,
                       vjp=NOT_DIFFERENTIABLE("boolean/integer output"), jvp=jvp,
-                      batch=batch_elementwise(lambda *a: p.bind(*a)), lower=LOWER_PENDING)
+                      batch=batch_elementwise(lambda *a: p.bind(*a)), lower=lower)
     return p
 
 
 # --------------------------------------------------------------------------- arithmetic
 
-add_p = _def_binary("add", np.add, "one", "one")
-add_any_p = _def_binary("add_any", np.add, "one", "one")   # cotangent accumulation
-sub_p = _def_binary("sub", np.subtract, "one", "neg_one")
-mul_p = _def_binary("mul", np.multiply, lambda x, y, o: y, lambda x, y, o: x)
+add_p = _def_binary("add", np.add, "one", "one", lower=Scalar("{0} + {1}", bool="{0} | {1}"))
+add_any_p = _def_binary("add_any", np.add, "one", "one",
+                        lower=Scalar("{0} + {1}", bool="{0} | {1}"))   # cotangent accumulation
+sub_p = _def_binary("sub", np.subtract, "one", "neg_one", lower=Scalar("{0} - {1}"))
+mul_p = _def_binary("mul", np.multiply, lambda x, y, o: y, lambda x, y, o: x,
+                    lower=Scalar("{0} * {1}", bool="{0} & {1}"))
 
 
 def _div_impl(x, y):
@@ -209,7 +212,8 @@ def _div_impl(x, y):
 
 
 div_p = _def_binary("div", _div_impl, lambda x, y, o: div(const(x, 1), y),
-                    lambda x, y, o: neg(div(o, y)))
+                    lambda x, y, o: neg(div(o, y)),
+                    lower=Scalar("{0} / {1}", int="rt.idiv({0}, {1})"))
 
 
 def _rem_impl(x, y):
@@ -217,7 +221,8 @@ def _rem_impl(x, y):
 
 
 rem_p = _def_binary("rem", _rem_impl, "one",
-                    lambda x, y, o: neg(round_(div(sub(x, o), y))))
+                    lambda x, y, o: neg(round_(div(sub(x, o), y))),
+                    lower=Scalar("np.fmod({0}, {1})", int="rt.irem({0}, {1})"))
 
 
 def _pow_dy(x, y, out):
@@ -228,7 +233,8 @@ def _pow_dy(x, y, out):
 
 
 pow_p = _def_binary("pow", np.power,
-                    lambda x, y, o: mul(y, pow(x, sub(y, const(y, 1)))), _pow_dy)
+                    lambda x, y, o: mul(y, pow(x, sub(y, const(y, 1)))), _pow_dy,
+                    lower=Scalar("{0} ** {1}"))
 
 
 def _max_partial(pick):
@@ -241,9 +247,13 @@ def _max_partial(pick):
 
 
 max_p = _def_binary("max", np.maximum, _max_partial(lambda x, y: gt(x, y)),
-                    _max_partial(lambda x, y: gt(y, x)))
+                    _max_partial(lambda x, y: gt(y, x)),   # NaN-propagating, as np.maximum
+                    lower=Scalar("({0} if ({0} > {1} or {0} != {0}) else {1})",
+                                 int="max({0}, {1})", bool="{0} | {1}"))
 min_p = _def_binary("min", np.minimum, _max_partial(lambda x, y: lt(x, y)),
-                    _max_partial(lambda x, y: lt(y, x)))
+                    _max_partial(lambda x, y: lt(y, x)),
+                    lower=Scalar("({0} if ({0} < {1} or {0} != {0}) else {1})",
+                                 int="min({0}, {1})", bool="{0} & {1}"))
 
 
 def _atan2_dx(x, y, out):
@@ -254,7 +264,7 @@ def _atan2_dy(x, y, out):
     return div(neg(x), add(mul(x, x), mul(y, y)))
 
 
-atan2_p = _def_binary("atan2", np.arctan2, _atan2_dx, _atan2_dy)
+atan2_p = _def_binary("atan2", np.arctan2, _atan2_dx, _atan2_dy, lower=Scalar("np.arctan2({0}, {1})"))
 
 
 # --------------------------------------------------------------------------- unary
@@ -275,34 +285,43 @@ def _zero_deriv(x, o):
 neg_p = def_primitive(
     "neg", abstract_eval=_unary_abstract("neg", False), impl=np.negative,
     vjp=lambda ct, x, *, out: [neg(ct)], jvp=LINEAR,
-    batch=batch_elementwise(lambda x: neg_p.bind(x)), lower=LOWER_PENDING)
+    batch=batch_elementwise(lambda x: neg_p.bind(x)), lower=Scalar("(-{0})"))
 
-exp_p = _def_unary("exp", np.exp, lambda x, o: o)
-log_p = _def_unary("log", np.log, lambda x, o: div(const(x, 1), x))
-log1p_p = _def_unary("log1p", np.log1p, lambda x, o: div(const(x, 1), add(const(x, 1), x)))
-expm1_p = _def_unary("expm1", np.expm1, lambda x, o: add(o, const(x, 1)))
-sqrt_p = _def_unary("sqrt", np.sqrt, lambda x, o: div(const(x, 0.5), o))
+exp_p = _def_unary("exp", np.exp, lambda x, o: o, lower=Scalar("rt.exp_{dt}({0})"))
+log_p = _def_unary("log", np.log, lambda x, o: div(const(x, 1), x), lower=Scalar("rt.log_{dt}({0})"))
+log1p_p = _def_unary("log1p", np.log1p, lambda x, o: div(const(x, 1), add(const(x, 1), x)),
+                     lower=Scalar("rt.log1p_{dt}({0})"))
+expm1_p = _def_unary("expm1", np.expm1, lambda x, o: add(o, const(x, 1)), lower=Scalar("rt.expm1_{dt}({0})"))
+sqrt_p = _def_unary("sqrt", np.sqrt, lambda x, o: div(const(x, 0.5), o), lower=Scalar("np.sqrt({0})"))
 
 
 def _rsqrt_impl(x):
     return 1 / np.sqrt(x)
 
 
-rsqrt_p = _def_unary("rsqrt", _rsqrt_impl, lambda x, o: mul(const(x, -0.5), div(o, x)))
-cbrt_p = _def_unary("cbrt", np.cbrt, lambda x, o: div(const(x, 1 / 3), mul(o, o)))
-sin_p = _def_unary("sin", np.sin, lambda x, o: cos(x))
-cos_p = _def_unary("cos", np.cos, lambda x, o: neg(sin(x)))
-tan_p = _def_unary("tan", np.tan, lambda x, o: add(const(x, 1), mul(o, o)))
-asin_p = _def_unary("asin", np.arcsin, lambda x, o: rsqrt(sub(const(x, 1), mul(x, x))))
-acos_p = _def_unary("acos", np.arccos, lambda x, o: neg(rsqrt(sub(const(x, 1), mul(x, x)))))
-atan_p = _def_unary("atan", np.arctan, lambda x, o: div(const(x, 1), add(const(x, 1), mul(x, x))))
-sinh_p = _def_unary("sinh", np.sinh, lambda x, o: cosh(x))
-cosh_p = _def_unary("cosh", np.cosh, lambda x, o: sinh(x))
-tanh_p = _def_unary("tanh", np.tanh, lambda x, o: sub(const(x, 1), mul(o, o)))
-asinh_p = _def_unary("asinh", np.arcsinh, lambda x, o: rsqrt(add(mul(x, x), const(x, 1))))
+rsqrt_p = _def_unary("rsqrt", _rsqrt_impl, lambda x, o: mul(const(x, -0.5), div(o, x)),
+                     lower=Scalar("{T}(1) / np.sqrt({0})"))
+cbrt_p = _def_unary("cbrt", np.cbrt, lambda x, o: div(const(x, 1 / 3), mul(o, o)),
+                    lower=Scalar("np.cbrt({0})"))
+sin_p = _def_unary("sin", np.sin, lambda x, o: cos(x), lower=Scalar("rt.sin_{dt}({0})"))
+cos_p = _def_unary("cos", np.cos, lambda x, o: neg(sin(x)), lower=Scalar("rt.cos_{dt}({0})"))
+tan_p = _def_unary("tan", np.tan, lambda x, o: add(const(x, 1), mul(o, o)), lower=Scalar("np.tan({0})"))
+asin_p = _def_unary("asin", np.arcsin, lambda x, o: rsqrt(sub(const(x, 1), mul(x, x))),
+                    lower=Scalar("np.arcsin({0})"))
+acos_p = _def_unary("acos", np.arccos, lambda x, o: neg(rsqrt(sub(const(x, 1), mul(x, x)))),
+                    lower=Scalar("np.arccos({0})"))
+atan_p = _def_unary("atan", np.arctan, lambda x, o: div(const(x, 1), add(const(x, 1), mul(x, x))),
+                    lower=Scalar("np.arctan({0})"))
+sinh_p = _def_unary("sinh", np.sinh, lambda x, o: cosh(x), lower=Scalar("np.sinh({0})"))
+cosh_p = _def_unary("cosh", np.cosh, lambda x, o: sinh(x), lower=Scalar("np.cosh({0})"))
+tanh_p = _def_unary("tanh", np.tanh, lambda x, o: sub(const(x, 1), mul(o, o)), lower=Scalar("rt.tanh_{dt}({0})"))
+asinh_p = _def_unary("asinh", np.arcsinh, lambda x, o: rsqrt(add(mul(x, x), const(x, 1))),
+                     lower=Scalar("np.arcsinh({0})"))
 acosh_p = _def_unary("acosh", np.arccosh,
-                     lambda x, o: rsqrt(mul(sub(x, const(x, 1)), add(x, const(x, 1)))))
-atanh_p = _def_unary("atanh", np.arctanh, lambda x, o: div(const(x, 1), sub(const(x, 1), mul(x, x))))
+                     lambda x, o: rsqrt(mul(sub(x, const(x, 1)), add(x, const(x, 1)))),
+                     lower=Scalar("np.arccosh({0})"))
+atanh_p = _def_unary("atanh", np.arctanh, lambda x, o: div(const(x, 1), sub(const(x, 1), mul(x, x))),
+                     lower=Scalar("np.arctanh({0})"))
 
 
 def _logistic_impl(x):
@@ -311,19 +330,24 @@ def _logistic_impl(x):
         return (1 / (1 + np.exp(-x))).astype(x.dtype, copy=False)
 
 
-logistic_p = _def_unary("logistic", _logistic_impl, lambda x, o: mul(o, sub(const(x, 1), o)))
+logistic_p = _def_unary("logistic", _logistic_impl, lambda x, o: mul(o, sub(const(x, 1), o)),
+                        lower=Scalar("rt.logistic_{dt}({0})"))
 
 
 erf_p = _def_unary("erf", _scipy_unary("erf"),
-                   lambda x, o: mul(const(x, 2 / math.sqrt(math.pi)), exp(neg(mul(x, x)))))
+                   lambda x, o: mul(const(x, 2 / math.sqrt(math.pi)), exp(neg(mul(x, x)))),
+                   lower=Scalar("math.erf({0})"))
 
 
 erf_inv_p = _def_unary("erf_inv", _scipy_unary("erfinv"),
-                       lambda x, o: mul(const(x, math.sqrt(math.pi) / 2), exp(mul(o, o))))
+                       lambda x, o: mul(const(x, math.sqrt(math.pi) / 2), exp(mul(o, o))),
+                       lower=HOST)   # no erfinv in Numba: the driver calls SciPy
 
 
-lgamma_p = _def_unary("lgamma", _scipy_unary("gammaln"), lambda x, o: digamma(x))
-digamma_p = _def_unary("digamma", _scipy_unary("digamma"), lambda x, o: polygamma(1, x))
+lgamma_p = _def_unary("lgamma", _scipy_unary("gammaln"), lambda x, o: digamma(x),
+                      lower=Scalar("math.lgamma({0})"))
+digamma_p = _def_unary("digamma", _scipy_unary("digamma"), lambda x, o: polygamma(1, x),
+                       lower=HOST)   # no digamma in Numba: the driver calls SciPy
 
 
 def _polygamma_impl(x, *, n):
@@ -338,11 +362,11 @@ polygamma_p = def_primitive(
     vjp=lambda ct, x, *, out, n: [lambda: mul(ct, polygamma(n + 1, x))],
     jvp=lambda primals, tangents, *, n: (polygamma(n, primals[0]),
                                          mul(tangents[0], polygamma(n + 1, primals[0]))),
-    batch=batch_elementwise(lambda x, n: polygamma_p.bind(x, n=n)), lower=LOWER_PENDING)
-abs_p = _def_unary("abs", np.abs, lambda x, o: sign(x), float_only=False)
-sign_p = _def_unary("sign", np.sign, _zero_deriv, float_only=False)
-floor_p = _def_unary("floor", np.floor, _zero_deriv)
-ceil_p = _def_unary("ceil", np.ceil, _zero_deriv)
+    batch=batch_elementwise(lambda x, n: polygamma_p.bind(x, n=n)), lower=HOST)
+abs_p = _def_unary("abs", np.abs, lambda x, o: sign(x), float_only=False, lower=Scalar("abs({0})"))
+sign_p = _def_unary("sign", np.sign, _zero_deriv, float_only=False, lower=Scalar("np.sign({0})"))
+floor_p = _def_unary("floor", np.floor, _zero_deriv, lower=Scalar("np.floor({0})"))
+ceil_p = _def_unary("ceil", np.ceil, _zero_deriv, lower=Scalar("np.ceil({0})"))
 
 
 def _round_impl(x, *, rounding_method=0):
@@ -361,7 +385,9 @@ def _round_jvp(primals, tangents, *, rounding_method=0):
 round_p = def_primitive(
     "round", abstract_eval=lambda x, *, rounding_method=0: _unary_abstract("round", True)(x),
     impl=_round_impl, vjp=NOT_DIFFERENTIABLE("piecewise constant: zero gradient"), jvp=_round_jvp,
-    batch=batch_elementwise(lambda x, **p: round_p.bind(x, **p)), lower=LOWER_PENDING)
+    batch=batch_elementwise(lambda x, **p: round_p.bind(x, **p)),
+    lower=Scalar(lambda c, x, rounding_method=0: f"np.rint({x})" if rounding_method == 1 else
+                 f"np.sign({x}) * np.floor(abs({x}) + {c.lit(0.5)})"))
 
 
 # --------------------------------------------------------------------------- integer_pow
@@ -387,26 +413,34 @@ def _integer_pow_deriv(x, y):
     return mul(const(x, y), integer_pow(x, y - 1))
 
 
+def _integer_pow_lower(c, x, *, y):
+    """``x*x*...`` for small exponents (what NumPy's ``power`` does for 2), ``**`` otherwise."""
+    n = builtins.abs(y)
+    p = c.lit(1) if n == 0 else (" * ".join([x] * n) if n <= 8 else f"{x} ** {n}")
+    return f"{c.lit(1)} / ({p})" if y < 0 else f"({p})"
+
+
 integer_pow_p = def_primitive(
     "integer_pow", abstract_eval=_integer_pow_abstract, impl=_integer_pow_impl,
     vjp=lambda ct, x, *, out, y: [lambda: mul(ct, _integer_pow_deriv(x, y))],
     jvp=lambda primals, tangents, *, y: (integer_pow(primals[0], y),
                                          mul(tangents[0], _integer_pow_deriv(primals[0], y))),
-    batch=batch_elementwise(lambda x, y: integer_pow_p.bind(x, y=y)), lower=LOWER_PENDING)
+    batch=batch_elementwise(lambda x, y: integer_pow_p.bind(x, y=y)), lower=Scalar(_integer_pow_lower))
 
 
 # --------------------------------------------------------------------------- predicates
 
-eq_p = _def_predicate("eq", np.equal, 2)
-ne_p = _def_predicate("ne", np.not_equal, 2)
-lt_p = _def_predicate("lt", np.less, 2)
-le_p = _def_predicate("le", np.less_equal, 2)
-gt_p = _def_predicate("gt", np.greater, 2)
-ge_p = _def_predicate("ge", np.greater_equal, 2)
-and_p = _def_predicate("and", np.bitwise_and, 2, bool_only=True)
-or_p = _def_predicate("or", np.bitwise_or, 2, bool_only=True)
-xor_p = _def_predicate("xor", np.bitwise_xor, 2, bool_only=True)
-not_p = _def_predicate("not", lambda x: np.invert(x), 1, bool_only=True)
+eq_p = _def_predicate("eq", np.equal, 2, lower=Scalar("({0} == {1})"))
+ne_p = _def_predicate("ne", np.not_equal, 2, lower=Scalar("({0} != {1})"))
+lt_p = _def_predicate("lt", np.less, 2, lower=Scalar("({0} < {1})"))
+le_p = _def_predicate("le", np.less_equal, 2, lower=Scalar("({0} <= {1})"))
+gt_p = _def_predicate("gt", np.greater, 2, lower=Scalar("({0} > {1})"))
+ge_p = _def_predicate("ge", np.greater_equal, 2, lower=Scalar("({0} >= {1})"))
+and_p = _def_predicate("and", np.bitwise_and, 2, bool_only=True, lower=Scalar("({0} & {1})"))
+or_p = _def_predicate("or", np.bitwise_or, 2, bool_only=True, lower=Scalar("({0} | {1})"))
+xor_p = _def_predicate("xor", np.bitwise_xor, 2, bool_only=True, lower=Scalar("({0} ^ {1})"))
+not_p = _def_predicate("not", lambda x: np.invert(x), 1, bool_only=True,
+                       lower=Scalar("(~{0})", bool="(not {0})"))
 
 
 def _is_finite_abstract(x):
@@ -419,7 +453,7 @@ is_finite_p = def_primitive(
     "is_finite", abstract_eval=_is_finite_abstract, impl=np.isfinite,
     vjp=NOT_DIFFERENTIABLE("boolean output"),
     jvp=lambda primals, tangents: (is_finite(primals[0]), Zero(Aval(shape_of(primals[0]), np.bool_))),
-    batch=batch_elementwise(lambda x: is_finite_p.bind(x)), lower=LOWER_PENDING)
+    batch=batch_elementwise(lambda x: is_finite_p.bind(x)), lower=Scalar("np.isfinite({0})"))
 
 
 # --------------------------------------------------------------------------- select_n
@@ -460,9 +494,19 @@ def _select_jvp(primals, tangents):
     return out, _bcast_to(select_n(which, *ts), shape_of(out))
 
 
+def _select_lower(c, which, *cases):
+    """``case1 if which else case0``; integer ``which`` picks ``cases[clip(which)]``."""
+    if c.ins[0] == np.bool_:
+        return f"({cases[1]} if {which} else {cases[0]})"
+    expr = cases[-1]
+    for i in range(len(cases) - 2, -1, -1):
+        expr = f"({cases[i]} if {which} <= {i} else {expr})"
+    return expr
+
+
 select_n_p = def_primitive(
     "select_n", abstract_eval=_select_abstract, impl=_select_impl, vjp=_select_vjp, jvp=_select_jvp,
-    batch=batch_elementwise(lambda *a: select_n_p.bind(*a)), lower=LOWER_PENDING)
+    batch=batch_elementwise(lambda *a: select_n_p.bind(*a)), lower=Scalar(_select_lower))
 
 
 # --------------------------------------------------------------------------- convert_element_type
@@ -497,7 +541,8 @@ def _convert_jvp(primals, tangents, *, new_dtype, weak_type=False):
 convert_element_type_p = def_primitive(
     "convert_element_type", abstract_eval=_convert_abstract, impl=_convert_impl, vjp=_convert_vjp,
     jvp=_convert_jvp,
-    batch=batch_elementwise(lambda x, **p: convert_element_type_p.bind(x, **p)), lower=LOWER_PENDING)
+    batch=batch_elementwise(lambda x, **p: convert_element_type_p.bind(x, **p)),
+    lower=Scalar(lambda c, x, **p: f"({x} != 0)" if c.out == np.bool_ else x))   # cast by the fuser
 
 
 def _stop_gradient_jvp(primals, tangents):
@@ -508,7 +553,7 @@ def _stop_gradient_jvp(primals, tangents):
 stop_gradient_p = def_primitive(
     "stop_gradient", abstract_eval=lambda x: x, impl=lambda x: x,
     vjp=NOT_DIFFERENTIABLE("stop_gradient blocks gradients by definition"), jvp=_stop_gradient_jvp,
-    batch=batch_elementwise(lambda x: stop_gradient_p.bind(x)), lower=LOWER_PENDING)
+    batch=batch_elementwise(lambda x: stop_gradient_p.bind(x)), lower=Scalar("{0}"))
 
 
 # --------------------------------------------------------------------------- bind wrappers

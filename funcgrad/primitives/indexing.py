@@ -50,11 +50,12 @@ import numpy as np
 
 from ..core.avals import Aval
 from ..core.errors import DTypeError, ShapeError
+from ..core.lowering import HOST
 from ..core.primitive import Zero, def_primitive
 from ..core.trace import Tracer
 from .elementwise import (add, convert_element_type, div, eq, full_like_aval, instantiate, lt,
                           max as lax_max, min as lax_min, mul, select, zeros_like_aval)
-from .shape import (LOWER_PENDING, aval, bdim_to_front, broadcast_in_dim, broadcast_to_rank,
+from .shape import (aval, bdim_to_front, broadcast_in_dim, broadcast_to_rank,
                     move_bdim, reshape, shape_of, slice_p_bind)
 
 GATHER_MODES = ("clip", "fill")
@@ -186,7 +187,7 @@ def _gather_batch(args, dims, *, axes, mode, fill_value=None):
 
 gather_p = def_primitive(
     "gather", abstract_eval=_gather_abstract, impl=_gather_impl, vjp=_gather_vjp, jvp=_gather_jvp,
-    batch=_gather_batch, lower=LOWER_PENDING)
+    batch=_gather_batch, lower=HOST)
 
 
 def _broadcast_indices(indices):
@@ -352,7 +353,7 @@ def _scatter_jvp(primals, tangents, *, axes, mode):
 
 scatter_p = def_primitive(
     "scatter", abstract_eval=_scatter_abstract("scatter"), impl=_scatter_impl("set"),
-    vjp=_scatter_vjp, jvp=_scatter_jvp, batch=_scatter_batch(lambda *a, **p: scatter_p.bind(*a, **p)), lower=LOWER_PENDING)
+    vjp=_scatter_vjp, jvp=_scatter_jvp, batch=_scatter_batch(lambda *a, **p: scatter_p.bind(*a, **p)), lower=HOST)
 
 
 # ---- scatter_add
@@ -372,7 +373,7 @@ def _scatter_add_jvp(primals, tangents, *, axes, mode):
 
 scatter_add_p = def_primitive(
     "scatter_add", abstract_eval=_scatter_abstract("scatter_add"), impl=_scatter_impl("add"),
-    vjp=_scatter_add_vjp, jvp=_scatter_add_jvp, batch=_scatter_batch(lambda *a, **p: scatter_add_p.bind(*a, **p)), lower=LOWER_PENDING)
+    vjp=_scatter_add_vjp, jvp=_scatter_add_jvp, batch=_scatter_batch(lambda *a, **p: scatter_add_p.bind(*a, **p)), lower=HOST)
 
 
 # ---- scatter_mul
@@ -425,7 +426,7 @@ def _scatter_mul_jvp(primals, tangents, *, axes, mode):
 
 scatter_mul_p = def_primitive(
     "scatter_mul", abstract_eval=_scatter_abstract("scatter_mul"), impl=_scatter_impl("mul"),
-    vjp=_scatter_mul_vjp, jvp=_scatter_mul_jvp, batch=_scatter_batch(lambda *a, **p: scatter_mul_p.bind(*a, **p)), lower=LOWER_PENDING)
+    vjp=_scatter_mul_vjp, jvp=_scatter_mul_jvp, batch=_scatter_batch(lambda *a, **p: scatter_mul_p.bind(*a, **p)), lower=HOST)
 
 
 # ---- scatter_min / scatter_max
@@ -472,11 +473,11 @@ def _scatter_extremal_jvp(bind):
 scatter_min_p = def_primitive(
     "scatter_min", abstract_eval=_scatter_abstract("scatter_min"), impl=_scatter_impl("min"),
     vjp=_scatter_extremal_vjp, jvp=_scatter_extremal_jvp(lambda *a, **p: scatter_min_p.bind(*a, **p)),
-    batch=_scatter_batch(lambda *a, **p: scatter_min_p.bind(*a, **p)), lower=LOWER_PENDING)
+    batch=_scatter_batch(lambda *a, **p: scatter_min_p.bind(*a, **p)), lower=HOST)
 scatter_max_p = def_primitive(
     "scatter_max", abstract_eval=_scatter_abstract("scatter_max"), impl=_scatter_impl("max"),
     vjp=_scatter_extremal_vjp, jvp=_scatter_extremal_jvp(lambda *a, **p: scatter_max_p.bind(*a, **p)),
-    batch=_scatter_batch(lambda *a, **p: scatter_max_p.bind(*a, **p)), lower=LOWER_PENDING)
+    batch=_scatter_batch(lambda *a, **p: scatter_max_p.bind(*a, **p)), lower=HOST)
 
 
 def _scatter_bind(p, operand, updates, indices, axes, mode):
@@ -627,7 +628,7 @@ def _dynamic_slice_batch(args, dims, *, slice_sizes):
 
 dynamic_slice_p = def_primitive(
     "dynamic_slice", abstract_eval=_dynamic_slice_abstract, impl=_dynamic_slice_impl,
-    vjp=_dynamic_slice_vjp, jvp=_dynamic_slice_jvp, batch=_dynamic_slice_batch, lower=LOWER_PENDING)
+    vjp=_dynamic_slice_vjp, jvp=_dynamic_slice_jvp, batch=_dynamic_slice_batch, lower=HOST)
 
 
 def dynamic_slice(operand, start_indices, slice_sizes):
@@ -710,7 +711,7 @@ def _dynamic_update_slice_batch(args, dims):
 dynamic_update_slice_p = def_primitive(
     "dynamic_update_slice", abstract_eval=_dynamic_update_slice_abstract,
     impl=_dynamic_update_slice_impl, vjp=_dynamic_update_slice_vjp, jvp=_dynamic_update_slice_jvp,
-    batch=_dynamic_update_slice_batch, lower=LOWER_PENDING)
+    batch=_dynamic_update_slice_batch, lower=HOST)
 
 
 def dynamic_update_slice(operand, update, start_indices):

@@ -9,9 +9,10 @@ import numpy as np
 
 from ..core.avals import Aval
 from ..core.errors import DTypeError, ShapeError
+from ..core.lowering import Driver
 from ..core.primitive import Zero, def_primitive
 from .elementwise import add_any
-from .shape import LOWER_PENDING, aval, shape_of, transpose
+from .shape import aval, shape_of, transpose
 
 
 def _free_dims(ndim, contract, batch):
@@ -125,9 +126,25 @@ def _dot_general_batch(args, dims, *, dimension_numbers, preferred_element_type=
     return dot_general(lhs, rhs, dn, preferred_element_type), len(lb) + n_lfree + free.index(dr)
 
 
+def _dot_general_np(ctx, lhs, rhs, *, dimension_numbers, preferred_element_type=None):
+    """BLAS through NumPy in the jit driver; transposed operands are views (no copies)."""
+    (lc, rc), (lb, rb) = dimension_numbers
+    la, ra = ctx.avals_in
+    lf, rf = _free_dims(la.ndim, lc, lb), _free_dims(ra.ndim, rc, rb)
+    if lb or len(lc) != 1 or len(lf) > 1 or len(rf) > 1:
+        return ctx.impl_call(lhs, rhs, dimension_numbers=dimension_numbers,
+                             preferred_element_type=preferred_element_type)
+    a = lhs if (la.ndim == 1 or lc[0] == 1) else f"{lhs}.T"
+    b = rhs if (ra.ndim == 1 or rc[0] == 0) else f"{rhs}.T"
+    expr = f"np.matmul({a}, {b})" if la.ndim == ra.ndim == 2 else f"np.asarray(np.dot({a}, {b}))"
+    out = ctx.avals_out[0].dtype
+    return expr if out == la.dtype else f"{expr}.astype(np.{out.name})"
+
+
 dot_general_p = def_primitive(
     "dot_general", abstract_eval=_dot_general_abstract, impl=_dot_general_impl,
-    vjp=_dot_general_vjp, jvp=_dot_general_jvp, batch=_dot_general_batch, lower=LOWER_PENDING)
+    vjp=_dot_general_vjp, jvp=_dot_general_jvp, batch=_dot_general_batch,
+    lower=Driver(_dot_general_np, contiguous=True))
 
 
 def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):

@@ -8,8 +8,9 @@ import numpy as np
 
 from ..core.avals import Aval
 from ..core.errors import ShapeError
+from ..core.lowering import ArgReduce, Reduce, highest, lowest
 from ..core.primitive import LINEAR, NOT_DIFFERENTIABLE, Zero, def_primitive
-from .shape import (LOWER_PENDING, aval, broadcast_in_dim, move_bdim, reshape, shape_of)
+from .shape import (aval, broadcast_in_dim, move_bdim, reshape, shape_of)
 
 
 def _check_axes(x, axes, name):
@@ -53,7 +54,7 @@ def _reduce_sum_vjp(ct, x, *, out, axes):
 reduce_sum_p = def_primitive(
     "reduce_sum", abstract_eval=_reduce_abstract("reduce_sum"), impl=_reduce_sum_impl,
     vjp=_reduce_sum_vjp, jvp=LINEAR, batch=_batch_reduce(lambda x, **p: reduce_sum_p.bind(x, **p)),
-    lower=LOWER_PENDING)
+    lower=Reduce(lambda dtype: 0, "{acc} + {x}"))
 
 
 def reduce_sum(x, axes):
@@ -121,12 +122,14 @@ def _empty_extremum(x, axes, fill):
 reduce_max_p = def_primitive(
     "reduce_max", abstract_eval=_reduce_abstract("reduce_max"), impl=_reduce_max_impl,
     vjp=_extremum_vjp, jvp=_extremum_jvp(lambda x, **p: reduce_max_p.bind(x, **p)),
-    batch=_batch_reduce(lambda x, **p: reduce_max_p.bind(x, **p)), lower=LOWER_PENDING)
+    batch=_batch_reduce(lambda x, **p: reduce_max_p.bind(x, **p)),
+    lower=Reduce(lowest, "({x} if ({x} > {acc} or {x} != {x}) else {acc})"))   # NaN-propagating, as np.max
 
 reduce_min_p = def_primitive(
     "reduce_min", abstract_eval=_reduce_abstract("reduce_min"), impl=_reduce_min_impl,
     vjp=_extremum_vjp, jvp=_extremum_jvp(lambda x, **p: reduce_min_p.bind(x, **p)),
-    batch=_batch_reduce(lambda x, **p: reduce_min_p.bind(x, **p)), lower=LOWER_PENDING)
+    batch=_batch_reduce(lambda x, **p: reduce_min_p.bind(x, **p)),
+    lower=Reduce(highest, "({x} if ({x} < {acc} or {x} != {x}) else {acc})"))
 
 
 def reduce_max(x, axes):
@@ -177,7 +180,8 @@ def _reduce_prod_jvp(primals, tangents, *, axes):
 reduce_prod_p = def_primitive(
     "reduce_prod", abstract_eval=_reduce_abstract("reduce_prod"), impl=_reduce_prod_impl,
     vjp=_reduce_prod_vjp, jvp=_reduce_prod_jvp,
-    batch=_batch_reduce(lambda x, **p: reduce_prod_p.bind(x, **p)), lower=LOWER_PENDING)
+    batch=_batch_reduce(lambda x, **p: reduce_prod_p.bind(x, **p)),
+    lower=Reduce(lambda dtype: 1, "{acc} * {x}"))
 
 
 def reduce_prod(x, axes):
@@ -215,12 +219,14 @@ def _arg_jvp(bind):
 argmax_p = def_primitive(
     "argmax", abstract_eval=_arg_abstract("argmax"), impl=_arg_impl(np.argmax),
     vjp=NOT_DIFFERENTIABLE("integer output"), jvp=_arg_jvp(lambda x, **p: argmax_p.bind(x, **p)),
-    batch=_batch_reduce(lambda x, **p: argmax_p.bind(x, **p)), lower=LOWER_PENDING)
+    batch=_batch_reduce(lambda x, **p: argmax_p.bind(x, **p)),   # first max; a NaN wins, as NumPy
+    lower=ArgReduce("({x} > {best} or ({x} != {x} and {best} == {best}))", lowest))
 
 argmin_p = def_primitive(
     "argmin", abstract_eval=_arg_abstract("argmin"), impl=_arg_impl(np.argmin),
     vjp=NOT_DIFFERENTIABLE("integer output"), jvp=_arg_jvp(lambda x, **p: argmin_p.bind(x, **p)),
-    batch=_batch_reduce(lambda x, **p: argmin_p.bind(x, **p)), lower=LOWER_PENDING)
+    batch=_batch_reduce(lambda x, **p: argmin_p.bind(x, **p)),
+    lower=ArgReduce("({x} < {best} or ({x} != {x} and {best} == {best}))", highest))
 
 
 def argmax(x, axis, index_dtype):

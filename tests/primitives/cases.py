@@ -74,6 +74,8 @@ def collect():
         out.extend(cases_indexing.CASES)
     except ImportError:
         pass
+    from . import cases_control
+    out.extend(cases_control.CASES)
     return out
 
 

@@ -1,0 +1,637 @@
+"""Generate source: shape-polymorphic loop kernels and the plain-Python driver that calls them.
+
+A kernel is one fused group (``fusion.py``) as a loop nest over its *canonical* domain: size-1
+dims dropped and adjacent dims merged wherever every operand, output and reduction agrees
+(NumPy's iterator coalescing), so ``tanh(x + b)`` on (128, 512) is a 2-D loop ``(rows, cols)``
+and a same-shape chain is a 1-D loop over ``x.reshape(-1)`` whatever its rank. Sizes are kernel
+arguments: no shape or program-specific text is in a kernel's source, which is what its name
+(``k_<sha256>``) hashes, so every program with the same structure shares the compiled kernel.
+
+Inside the nest, values live in scalars; each statement is placed at the outermost loop level its
+inputs allow (loop-invariant reads and arithmetic are hoisted); literals are typed
+(``np.float32(0.5)``); reductions accumulate in a scalar when the reduced dims are innermost
+(``reassoc`` lets LLVM vectorize the sum; with runtime-library calls in the kernel, whose
+compensated formulas ``reassoc`` would break, 8 accumulator lanes instead) or into the output
+row when they are outer (column sums vectorize as they are).
+
+The driver calls kernels with views of C-contiguous arrays (``x.reshape(n)`` costs no copy),
+BLAS through NumPy, and NumPy for everything else; a kernel whose input is a dead temporary of
+the same shape writes its output into it (``tanh(x @ w + b)`` overwrites the matmul result).
+"""
+from __future__ import annotations
+
+import keyword
+
+import numpy as np
+
+from ..core.avals import short_dtype
+from ..core.ir import Literal, Var
+from ..core.lowering import ArgReduce, IndexMap, Reduce, ScalarCtx, literal
+from ..core.pretty import _jax_name, pp_eqn
+from ..core.source_info import short
+from . import cache
+from .fusion import Plan, classify
+
+LANES = 8
+LANES_MIN = 64     # innermost reduced extent from which a kernel uses accumulator lanes
+FASTMATH = "{'nsz', 'contract', 'arcp', 'afn'}"
+FASTMATH_REDUCE = "{'nsz', 'contract', 'arcp', 'afn', 'reassoc'}"
+HEADER = ("@njit(cache=True, fastmath={flags}, error_model='numpy', boundscheck=False, "
+          "nogil=True)\n")
+
+
+def _prod(xs):
+    p = 1
+    for x in xs:
+        p *= int(x)
+    return p
+
+
+class Kernel:
+    """A generated kernel: its source, name, and how the driver calls it."""
+
+    __slots__ = ("name", "source", "signature", "sizes", "args", "outs", "eqns", "inplace")
+
+    def __init__(self, name, source, signature, sizes, args, outs, eqns):
+        self.name = name
+        self.source = source
+        self.signature = signature   # arg specs for eager compilation
+        self.sizes = sizes           # canonical loop sizes (ints)
+        self.args = args             # [(var, canonical shape)]
+        self.outs = outs             # [(var, canonical shape)]
+        self.eqns = eqns
+
+
+# --------------------------------------------------------------------------- kernels
+
+def gen_kernel(step, live_out: set, choose_inplace=None) -> Kernel:
+    """Source of the loop kernel of a fused ``step``; ``live_out`` holds the ids of vars used
+    after it (they become kernel outputs). ``choose_inplace(args, outs)`` may map output
+    positions to accessor positions whose array the output overwrites: the kernel then reads
+    and writes that one array (in-place code LLVM still vectorizes; two aliasing arrays would
+    make its runtime overlap check fall back to scalar code)."""
+    eqns = step.eqns
+    dom = tuple(step.domain)
+    kinds = [classify(e) for e in eqns]
+    inside = {id(v) for e in eqns for v in e.outputs}
+
+    # operands: accessors (external arrays with an access map), temporaries, literals
+    accessors: list[tuple[Var, tuple]] = []
+    acc_idx: dict = {}
+    operands = []
+    epi = step.epilogue
+    for k, e in enumerate(eqns):
+        ops = []
+        to_dom = None
+        if k in epi:    # epilogue: its own (kept-shaped) domain's non-unit dims -> kept dims
+            own = e.outputs[0].aval.shape
+            red_axes0 = next(set(x.params["axes"]) for x, (kd, _) in zip(eqns, kinds)
+                             if kd in ("red", "argred"))
+            kept = [d for d in range(len(dom)) if dom[d] != 1 and d not in red_axes0]
+            it = iter(kept)
+            to_dom = [None if own[j] == 1 else next(it) for j in range(len(own))]
+        for a, m in step.operands[k]:
+            if to_dom is not None:
+                m = tuple(None if d is None else to_dom[d] for d in m)
+            if isinstance(a, Literal):
+                ops.append(("lit", literal(a.val, a.aval.dtype)))
+            elif id(a) in inside:
+                ops.append(("tmp", id(a)))
+            else:
+                key = (id(a), m)
+                if key not in acc_idx:
+                    acc_idx[key] = len(accessors)
+                    accessors.append((a, m))
+                ops.append(("acc", acc_idx[key]))
+        operands.append(ops)
+
+    reds = [k for k, (kind, _) in enumerate(kinds) if kind in ("red", "argred")]
+    red_axes = set(eqns[reds[0]].params["axes"]) if reds else set()
+    full_outs = [v for k, (e, (kind, _)) in enumerate(zip(eqns, kinds))
+                 if kind in ("ew", "index") and k not in epi for v in e.outputs if id(v) in live_out]
+    epi_outs = [e.outputs[0] for k, e in enumerate(eqns) if k in epi and id(e.outputs[0]) in live_out]
+
+    # canonical dims: drop size-1 dims, merge adjacent dims every accessor and reduction agree on
+    seqs = [[d for d in m if d is not None and dom[d] != 1] for _, m in accessors]
+    runs: list[list[int]] = []
+    for d in range(len(dom)):
+        if dom[d] == 1:
+            continue
+        if runs:
+            p = runs[-1][-1]
+            ok = (p in red_axes) == (d in red_axes)
+            for s in seqs:
+                if (p in s) != (d in s) or (p in s and s.index(d) != s.index(p) + 1):
+                    ok = False
+                    break
+            if ok:
+                runs[-1].append(d)
+                continue
+        runs.append([d])
+    virtual = not runs and not reds     # a one-element domain: the same kernel as a 1-D one
+    if virtual:
+        runs = [[None]]
+    sizes = [1] if virtual else [_prod(dom[d] for d in r) for r in runs]
+    run_of = {d: i for i, r in enumerate(runs) for d in r}
+    red_runs = [i for i, r in enumerate(runs) if r[0] in red_axes]
+    kept_runs = [i for i, r in enumerate(runs) if r[0] not in red_axes]
+    suffix = red_runs == list(range(len(kept_runs), len(runs)))
+    argred = any(kinds[k][0] == "argred" for k in reds)
+    order = list(range(len(runs)))
+    if argred and not suffix:
+        order = kept_runs + red_runs
+        suffix = True
+    depth = {r: t for t, r in enumerate(order)}      # run -> loop depth (0 = outermost)
+    m = len(runs)
+
+    # accessor canonical shapes and index expressions (in the operand's own dim order)
+    acc_shapes, acc_index, acc_level = [], [], []
+    for (a, mp), s in zip(accessors, seqs):
+        present = [0] if virtual else []
+        for d in s:
+            r = run_of[d]
+            if r not in present:
+                present.append(r)
+        acc_shapes.append(tuple(sizes[r] for r in present) or (1,))
+        acc_index.append(", ".join(f"i{r}" for r in present) or "0")
+        acc_level.append(max((depth[r] + 1 for r in present), default=0))
+
+    # statements with their loop level
+    stmts: list[tuple[int, str]] = []
+    level_of: dict = {}
+    expr_of: dict = {}
+    read_done = set()
+
+    def operand(op):
+        kind, v = op
+        if kind == "lit":
+            return v, 0
+        if kind == "tmp":
+            return expr_of[v], level_of[v]
+        if v not in read_done:
+            read_done.add(v)
+            stmts.append((acc_level[v], f"r{v} = a{v}[{acc_index[v]}]"))
+        return f"r{v}", acc_level[v]
+
+    epi_stmts: list[str] = []
+    epi_read = set()
+
+    def epi_operand(op):
+        kind, v = op
+        if kind == "lit":
+            return v, 0
+        if kind == "tmp":
+            return expr_of[v], 0
+        if v not in epi_read:
+            epi_read.add(v)
+            epi_stmts.append(f"e{v} = a{v}[{acc_index[v]}]")
+        return f"e{v}", 0
+
+    red_info = []
+    for k, e in enumerate(eqns):
+        kind, _ = kinds[k]
+        if k in epi:
+            out = e.outputs[0]
+            exprs = [epi_operand(op)[0] for op in operands[k]]
+            ctx = ScalarCtx([a.aval.dtype for a in e.inputs], out.aval.dtype)
+            text = e.primitive.lower(ctx, *exprs, **e.params)
+            if out.aval.dtype != np.bool_:
+                text = f"{ctx.T}({text})"
+            epi_stmts.append(f"t{k} = {text}")
+            expr_of[id(out)] = f"t{k}"
+            continue
+        exprs, levels = zip(*[operand(op) for op in operands[k]]) if operands[k] else ((), (0,))
+        lvl = max(levels) if levels else 0
+        out = e.outputs[0]
+        if kind == "ew":
+            ctx = ScalarCtx([a.aval.dtype for a in e.inputs], out.aval.dtype)
+            text = e.primitive.lower(ctx, *exprs, **e.params)
+            if out.aval.dtype != np.bool_:
+                text = f"{ctx.T}({text})"
+            stmts.append((lvl, f"t{k} = {text}"))
+            expr_of[id(out)], level_of[id(out)] = f"t{k}", lvl
+        elif kind == "index":
+            expr_of[id(out)], level_of[id(out)] = exprs[0], lvl
+        else:
+            red_info.append((k, exprs[0]))
+            expr_of[id(out)] = f"x{k}" if kind == "argred" else f"s{k}"
+
+    _pair_sincos(stmts)
+    unsafe = any("rt." in text for _, text in stmts)   # compensated formulas: no reassoc
+    # accumulator lanes pay off (vectorized transcendentals) for long rows only; short rows get
+    # the simpler kernel (which compiles faster): the row length class is part of the source
+    lanes = bool(reds and suffix and red_runs and unsafe and not argred
+                 and sizes[red_runs[-1]] >= LANES_MIN)
+    flags = FASTMATH_REDUCE if (reds and not unsafe) else FASTMATH
+
+    # outputs
+    outs = []
+    for v in full_outs:
+        outs.append((v, tuple(sizes) or (1,), "full"))
+    for k, _ in red_info:
+        v = eqns[k].outputs[0]
+        if id(v) in live_out or not suffix:   # (an outer reduction accumulates in its output)
+            outs.append((v, tuple(sizes[r] for r in kept_runs) or (1,), "red"))
+    for v in epi_outs:
+        outs.append((v, tuple(sizes[r] for r in kept_runs) or (1,), "epi"))
+    out_pos = {id(v): j for j, (v, _, _) in enumerate(outs)}
+    full_idx = ", ".join(f"i{r}" for r in range(m)) or "0"
+    inplace = {}
+    if choose_inplace is not None:
+        acc_ident = [idx == full_idx for idx in acc_index]
+        inplace = choose_inplace([(a, sh, ident) for (a, _), sh, ident in
+                                  zip(accessors, acc_shapes, acc_ident)],
+                                 [(v, sh, kind) for v, sh, kind in outs])
+
+    def on(j):
+        return f"a{inplace[j]}" if j in inplace else f"o{j}"
+    kept_idx = ", ".join(f"i{r}" for r in kept_runs) or "0"
+    n_kept = len(kept_runs)
+    body: list[str] = []
+
+    def ind(t):
+        return "    " * (t + 1)
+
+    def scalar_type(dt):
+        return f"np.{dt.name}" if dt != np.bool_ else "bool"
+
+    def red_ident(k):
+        e = eqns[k]
+        return literal(e.primitive.lower.identity(e.inputs[0].aval.dtype), e.inputs[0].aval.dtype)
+
+    def innermost(t, lane):
+        """Statements of the innermost level, then stores and accumulations, at indent ``t``."""
+        for lvl, text in stmts:
+            if lvl == m:
+                body.append(ind(t) + text)
+        for v in full_outs:
+            body.append(ind(t) + f"{on(out_pos[id(v)])}[{full_idx}] = {expr_of[id(v)]}")
+        for k, x in red_info:
+            e = eqns[k]
+            j = out_pos.get(id(e.outputs[0]))
+            low = e.primitive.lower
+            T = scalar_type(e.outputs[0].aval.dtype)
+            if isinstance(low, ArgReduce):
+                idx = f"i{red_runs[0]}" if red_runs else "0"
+                body.append(ind(t) + f"c{k} = {low(x, f'b{k}')}")
+                body.append(ind(t) + f"b{k} = {x} if c{k} else b{k}")
+                body.append(ind(t) + f"x{k} = {idx} if c{k} else x{k}")
+            elif not suffix:
+                body.append(ind(t) + f"{on(j)}[{kept_idx}] = {T}({low(f'{on(j)}[{kept_idx}]', x)})")
+            elif lane is not None:
+                body.append(ind(t) + f"l{k}[{lane}] = {T}({low(f'l{k}[{lane}]', x)})")
+            else:
+                body.append(ind(t) + f"s{k} = {T}({low(f's{k}', x)})")
+
+    def init_accumulators(t):
+        for k, _ in red_info:
+            if isinstance(eqns[k].primitive.lower, ArgReduce):
+                body.append(ind(t) + f"b{k} = {red_ident(k)}")
+                body.append(ind(t) + f"x{k} = 0")
+            elif lanes:
+                body.append(ind(t) + f"for q in range({LANES}):")
+                body.append(ind(t + 1) + f"l{k}[q] = {red_ident(k)}")
+            else:
+                body.append(ind(t) + f"s{k} = {red_ident(k)}")
+
+    if lanes:
+        for k, _ in red_info:
+            body.append(ind(0) + f"l{k} = np.empty({LANES}, np.{eqns[k].outputs[0].aval.dtype.name})")
+    if reds and not suffix:      # reduced dims outside kept ones: accumulate into the output
+        for k, _ in red_info:
+            j = out_pos[id(eqns[k].outputs[0])]
+            for t, r in enumerate(kept_runs):
+                body.append(ind(t) + f"for i{r} in range(n{r}):")
+            body.append(ind(n_kept) + f"{on(j)}[{kept_idx}] = {red_ident(k)}")
+    done = False
+    for t in range(m):
+        for lvl, text in stmts:
+            if lvl == t:
+                body.append(ind(t) + text)
+        if reds and suffix and t == n_kept:
+            init_accumulators(t)
+        r = order[t]
+        if lanes and t == m - 1:
+            body.append(ind(t) + f"nb = n{r} - n{r} % {LANES}")
+            body.append(ind(t) + f"for jb in range(0, nb, {LANES}):")
+            body.append(ind(t + 1) + f"for q in range({LANES}):")
+            body.append(ind(t + 2) + f"i{r} = jb + q")
+            innermost(t + 2, "q")
+            body.append(ind(t) + f"for i{r} in range(nb, n{r}):")
+            innermost(t + 1, "0")
+            done = True
+            break
+        body.append(ind(t) + f"for i{r} in range(n{r}):")
+    if not done:
+        if reds and suffix and n_kept == m:
+            init_accumulators(m)
+        innermost(m, None)
+    if reds and suffix:
+        for k, _ in red_info:
+            j = out_pos.get(id(eqns[k].outputs[0]))
+            low = eqns[k].primitive.lower
+            T = scalar_type(eqns[k].outputs[0].aval.dtype)
+            if lanes and not isinstance(low, ArgReduce):
+                body.append(ind(n_kept) + f"s{k} = {red_ident(k)}")
+                body.append(ind(n_kept) + f"for q in range({LANES}):")
+                body.append(ind(n_kept + 1) + f"s{k} = {T}({low(f's{k}', f'l{k}[q]')})")
+            if j is not None:
+                acc = f"x{k}" if isinstance(low, ArgReduce) else f"s{k}"
+                body.append(ind(n_kept) + f"{on(j)}[{kept_idx}] = {acc}")
+        for text in epi_stmts:
+            body.append(ind(n_kept) + text)
+        for v in epi_outs:
+            body.append(ind(n_kept) + f"{on(out_pos[id(v)])}[{kept_idx}] = {expr_of[id(v)]}")
+
+    params = [f"n{r}" for r in range(m)] + [f"a{j}" for j in range(len(accessors))] + \
+             [f"o{j}" for j in range(len(outs)) if j not in inplace]
+    prims = " ".join(e.primitive.name for e in eqns)
+    if len(prims) > 90:
+        prims = prims[:87] + "..."
+    src_body = (HEADER.format(flags=flags) + f"def KERNEL({', '.join(params)}):\n"
+                + f"    # {prims}\n" + "\n".join(body) + "\n")
+    name = "k_" + cache.source_hash(src_body)
+    source = "import math\n\nimport numpy as np\n\n\n" + src_body.replace("KERNEL", name)
+    signature = [("int",)] * m + [("array", a.aval.dtype, len(s)) for (a, _), s in
+                                   zip(accessors, acc_shapes)] + \
+                [("array", v.aval.dtype, len(s)) for j, (v, s, _) in enumerate(outs) if j not in inplace]
+    k = Kernel(name, source, signature, sizes,
+               [(a, s) for (a, _), s in zip(accessors, acc_shapes)],
+               [(v, s) for j, (v, s, _) in enumerate(outs) if j not in inplace], eqns)
+    k.inplace = [(outs[j][0], accessors[i][0]) for j, i in sorted(inplace.items())]
+    return k
+
+
+def _pair_sincos(stmts) -> None:
+    """``sin(x)`` and ``cos(x)`` of the same value share one range reduction: ``rt.sincos``."""
+    import re
+    pat = re.compile(r"^(t\d+) = (np\.float\d+)\(rt\.(sin|cos)_(f\d+)\((\w+)\)\)$")
+    seen = {}
+    for i, (lvl, text) in enumerate(stmts):
+        mt = pat.match(text)
+        if not mt:
+            continue
+        name, cast, fn, dt, arg = mt.groups()
+        other = seen.get((arg, dt, "cos" if fn == "sin" else "sin"))
+        if other is None:
+            seen[(arg, dt, fn)] = (i, name)
+            continue
+        j, oname = other
+        sin_t, cos_t = (oname, name) if fn == "cos" else (name, oname)
+        stmts[j] = (stmts[j][0], f"{sin_t}, {cos_t} = rt.sincos_{dt}({arg})")
+        stmts[i] = (lvl, "")
+        seen.pop((arg, dt, "cos" if fn == "sin" else "sin"))
+    stmts[:] = [st for st in stmts if st[1]]
+
+
+# --------------------------------------------------------------------------- the driver
+
+_RESERVED = set(keyword.kwlist) | {"np", "rt", "run", "_c", "P", "None", "True", "False"}
+
+
+class Namer:
+    """Python names for program vars, in the order the jaxpr printer names them."""
+
+    def __init__(self):
+        self.names: dict[int, str] = {}
+
+    def __call__(self, v) -> str:
+        n = self.names.get(id(v))
+        if n is None:
+            n = _jax_name(len(self.names))
+            if n in _RESERVED or n.startswith("k_") or n.startswith("impl_"):
+                n += "_"
+            self.names[id(v)] = n
+        return n
+
+
+class DriverCtx:
+    """What a ``Driver`` lowering may ask about its equation."""
+
+    def __init__(self, eqn, emit_global):
+        self.eqn = eqn
+        self.avals_in = [a.aval for a in eqn.inputs]
+        self.avals_out = [v.aval for v in eqn.outputs]
+        self._global = emit_global
+
+    def lit(self, value, dtype) -> str:
+        return literal(value, dtype)
+
+    def impl_call(self, *names, **params) -> str:
+        """Source calling the primitive's NumPy impl."""
+        fn = self._global(f"impl_{self.eqn.primitive.name}", self.eqn.primitive.impl)
+        return f"{fn}({', '.join(names)}{_kwargs(params, self._global)})"
+
+
+def _kwargs(params, emit_global) -> str:
+    if not params:
+        return ""
+    parts = []
+    for k, v in params.items():
+        parts.append(f"{k}={_py_value(v, emit_global)}")
+    return ", " + ", ".join(parts)
+
+
+def _py_value(v, emit_global) -> str:
+    if v is None or isinstance(v, (bool, int, str)):
+        return repr(v)
+    if isinstance(v, float):
+        return repr(v) if np.isfinite(v) else f"float({str(v)!r})"
+    if isinstance(v, np.dtype):
+        return f"np.dtype({v.name!r})"
+    if isinstance(v, tuple):
+        inner = ", ".join(_py_value(x, emit_global) for x in v)
+        return f"({inner},)" if len(v) == 1 else f"({inner})"
+    return emit_global(f"P{id(v) % 100000}", v)
+
+
+class Program:
+    """A lowered program: driver source, the kernels it calls, and the globals it needs."""
+
+    def __init__(self, name, driver_source, kernels, globals_, n_consts, jaxpr_text):
+        self.name = name
+        self.driver_source = driver_source
+        self.kernels = kernels            # {name: Kernel}
+        self.globals = globals_
+        self.n_consts = n_consts
+        self.jaxpr_text = jaxpr_text
+
+    def text(self) -> str:
+        parts = [self.driver_source]
+        for k in self.kernels.values():
+            parts.append(f"\n# ---- {k.name}.py\n" + k.source)
+        return "".join(parts)
+
+
+def _c(x):
+    """A C-contiguous ndarray (0-d arrays and NumPy scalars included)."""
+    x = np.asarray(x)
+    return x if x.flags.c_contiguous else np.ascontiguousarray(x)
+
+
+def _view(name, actual, canon):
+    return name if tuple(actual) == tuple(canon) else f"{name}.reshape({_shape_text(canon)})"
+
+
+def _shape_text(s):
+    s = tuple(int(x) for x in s)
+    return f"({s[0]},)" if len(s) == 1 else repr(s)
+
+
+def generate(jaxpr, plan: Plan, name: str = "f", n_consts: int = 0) -> Program:
+    """The driver of ``jaxpr`` (constvars first, then invars) following ``plan``."""
+    names = Namer()
+    globals_: dict = {"np": np, "_c": _c}
+    kernels: dict = {}
+
+    def emit_global(gname, value):
+        base, i = gname, 1
+        while gname in globals_ and globals_[gname] is not value:
+            i += 1
+            gname = f"{base}_{i}"
+        globals_[gname] = value
+        return gname
+
+    params = [names(v) for v in jaxpr.constvars] + [names(v) for v in jaxpr.invars]
+    for e in jaxpr.eqns:
+        for v in e.outputs:
+            names(v)
+    header = (f"# funcgrad.jit program {name}\n"
+              f"# {', '.join(f'{names(v)}: {v.aval}' for v in list(jaxpr.constvars) + list(jaxpr.invars))}\n")
+    lines = [f"def run({', '.join(params)}):"]
+
+    steps = plan.steps
+    # last step using each var; outputs live forever
+    def step_inputs(st):
+        if st.kind == "kernel":
+            return [a for ops in st.operands for a, _ in ops]
+        return [a for e in st.eqns for a in e.inputs]
+
+    last_use: dict[int, float] = {}
+    for si, st in enumerate(steps):
+        for a in step_inputs(st):
+            if isinstance(a, Var):
+                last_use[id(a)] = si
+    for a in jaxpr.outvars:
+        if isinstance(a, Var):
+            last_use[id(a)] = float("inf")
+    live_after: list[set] = []
+    used_later: set = {id(a) for a in jaxpr.outvars if isinstance(a, Var)}
+    for st in reversed(steps):
+        live_after.append(set(used_later))
+        for a in step_inputs(st):
+            if isinstance(a, Var):
+                used_later.add(id(a))
+    live_after.reverse()
+
+    roots: dict[int, frozenset] = {}      # var -> buffer roots it may alias
+    fresh_roots: set = set()
+    aliases: dict[int, list] = {}          # root -> vars aliasing it
+
+    def set_buf(v, rs):
+        roots[id(v)] = rs
+        for r in rs:
+            aliases.setdefault(r, []).append(v)
+
+    for v in list(jaxpr.constvars) + list(jaxpr.invars):
+        set_buf(v, frozenset([id(v)]))
+
+    for si, st in enumerate(steps):
+        if st.kind == "driver":
+            for e in st.eqns:
+                _driver_step(lines, e, st.lowering, names, emit_global, set_buf, roots, fresh_roots)
+            continue
+        def choose(args, outs, si=si):
+            """Outputs that may overwrite a dead temporary read at their own index."""
+            taken, chosen = set(), {}
+            for j, (v, canon, kind) in enumerate(outs):
+                if kind != "full" or not v.aval.ndim:
+                    continue
+                for i, (a, acanon, ident) in enumerate(args):
+                    rs = roots.get(id(a))
+                    if (not ident or rs is None or len(rs) != 1 or a.aval.dtype != v.aval.dtype
+                            or tuple(acanon) != tuple(canon) or i in taken
+                            or sum(1 for b, _, _ in args if b is a) != 1):
+                        continue
+                    (r,) = rs
+                    if r not in fresh_roots or any(last_use.get(id(x), -1) > si
+                                                   for x in aliases.get(r, ())):
+                        continue
+                    chosen[j] = i
+                    taken.add(i)
+                    break
+            return chosen
+
+        k = gen_kernel(st, live_after[si], choose)
+        kernels.setdefault(k.name, k)
+        kname = k.name   # bound to the compiled kernel when the program is loaded
+        srcs = sorted({short(e.source) for e in st.eqns if e.source})
+        lines.append(f"    # {' '.join(e.primitive.name for e in st.eqns)[:100]}"
+                     + (f"   ({', '.join(srcs[:3])})" if srcs else ""))
+        for v, reuse in k.inplace:
+            src = names(reuse)
+            rhs = src if reuse.aval.shape == v.aval.shape else f"{src}.reshape({_shape_text(v.aval.shape)})"
+            lines.append(f"    {names(v)} = {rhs}   # written in place")
+            set_buf(v, roots[id(reuse)])
+        for v, canon in k.outs:
+            lines.append(f"    {names(v)} = np.empty({_shape_text(v.aval.shape)}, np.{v.aval.dtype.name})")
+            set_buf(v, frozenset([id(v)]))
+            fresh_roots.add(id(v))
+        call_args = [str(s) for s in k.sizes]
+        call_args += [_view(names(a), a.aval.shape, s) for a, s in k.args]
+        call_args += [_view(names(v), v.aval.shape, s) for v, s in k.outs]
+        lines.append(f"    {kname}({', '.join(call_args)})")
+
+    outs = []
+    for a in jaxpr.outvars:
+        if isinstance(a, Literal):
+            outs.append(f"np.array({literal(a.val, a.aval.dtype)}, np.{a.aval.dtype.name})")
+        else:
+            outs.append(names(a))
+    lines.append(f"    return ({', '.join(outs)}{',' if len(outs) == 1 else ''})")
+    src = header + "\n\n" + "\n".join(lines) + "\n"
+    return Program(name, src, kernels, globals_, n_consts, str(jaxpr))
+
+
+def _driver_step(lines, e, low, names, emit_global, set_buf, roots, fresh_roots):
+    ins = []
+    for a in e.inputs:
+        if isinstance(a, Literal):
+            dt = a.aval.dtype
+            ins.append(f"np.{dt.name}({literal(a.val, dt)})" if dt != np.bool_ else
+                       f"np.bool_({literal(a.val, dt)})")
+        else:
+            ins.append(names(a))
+    ctx = DriverCtx(e, emit_global)
+    if low is None or low.kind == "host":
+        expr = ctx.impl_call(*ins, **e.params)
+        contiguous = fresh = False
+    else:
+        expr = low(ctx, *ins, **e.params)
+        contiguous, fresh = low.contiguous, low.fresh
+    where = f"   ({short(e.source)})" if e.source else ""
+    lines.append(f"    # {pp_eqn(e, _NameAdapter(names))[:110]}{where}")
+    in_roots = frozenset(r for a in e.inputs if isinstance(a, Var) for r in roots.get(id(a), ()))
+    outs = [names(v) for v in e.outputs]
+    if e.primitive.multiple_results:
+        lines.append(f"    {', '.join(outs)}{',' if len(outs) == 1 else ''} = {expr}")
+        for o in outs:
+            lines.append(f"    {o} = _c({o})")
+    else:
+        lines.append(f"    {outs[0]} = {expr if contiguous else f'_c({expr})'}")
+    for v in e.outputs:
+        if fresh:
+            set_buf(v, frozenset([id(v)]))
+            fresh_roots.add(id(v))
+        else:
+            set_buf(v, in_roots | frozenset([id(v)]))
+
+
+class _NameAdapter:
+    """Lets ``pp_eqn`` print an equation with the driver's names."""
+
+    def __init__(self, names):
+        self.names = names
+
+    def __call__(self, v):
+        return self.names(v)

@@ -1,0 +1,409 @@
+"""Fusion: partition a program's equations into fused loop kernels and driver steps.
+
+Rules (research notes §4.2; tinygrad's and XLA's loop fusion):
+
+- Elementwise equations (``Scalar``) and data movement the fuser can express as indexing
+  (``IndexMap``: broadcast, transpose, squeeze...) fuse into one loop nest over a *domain* (the
+  output shape) when producer and consumer have the same domain and the consumer reads the value
+  at the same index. Broadcasts of a group's *inputs* are free (indexing); a computed value is not
+  recomputed per broadcast element: its producer ends its own group (realised).
+- A reduction joins the group of its operand's producer (the elementwise *prologue*, e.g.
+  ``sum((y - t) ** 2)`` is one pass); its output is realised. Several reductions over the same
+  axes may share a loop nest; argmax/argmin stay alone.
+- A value may be an output of a group and still feed members of it (multi-output kernels, e.g.
+  ``d = ct * (1 - h * h)`` and ``sum(d, axis=0)`` in one pass).
+- Two groups merge only if no path leaves the merged set and comes back (no cycles).
+- Everything else (``dot_general`` -> BLAS, concatenate, gather...) is a driver step.
+
+>>> import funcgrad as fg, funcgrad.numpy as jnp, numpy as np
+>>> closed = fg.make_jaxpr(lambda x, b: jnp.sum(jnp.tanh(x + b) ** 2, axis=1))(
+...     np.ones((4, 3), np.float32), np.ones(3, np.float32))
+>>> [s.kind for s in plan(closed.jaxpr).steps]
+['kernel']
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.ir import Jaxpr, Literal, Var
+from ..core.lowering import (HOST, ArgReduce, Driver, IndexMap, Lowering, Reduce, Scalar, _Host,
+                             _Inline)
+from ..core.primitive import Marker
+
+#: dtypes compiled kernels handle; anything else runs in the driver with NumPy
+KERNEL_DTYPES = {np.dtype(t) for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8,
+                                       np.uint16, np.uint32, np.uint64, np.float32, np.float64)}
+MAX_GROUP = 400   # equations per kernel (compile time grows with kernel size)
+
+
+class Step:
+    """One step of the driver: a fused ``kernel`` group, or a ``driver`` equation."""
+
+    __slots__ = ("kind", "eqns", "domain", "lowering", "order", "operands", "epilogue")
+
+    def __init__(self, kind, eqns, domain=None, lowering=None, order=0, operands=None):
+        self.kind = kind
+        self.eqns = eqns            # in program order
+        self.domain = domain        # kernel: the loop domain (shape)
+        self.lowering = lowering    # driver: the Driver/HOST descriptor
+        self.order = order
+        self.operands = operands    # kernel: per member, [(atom, access map)] after index ops
+        self.epilogue = set()       # kernel: members computed per kept index after the reductions
+
+    def __repr__(self):
+        names = " ".join(e.primitive.name for e in self.eqns)
+        return f"Step({self.kind}: {names})"
+
+
+class Plan:
+    __slots__ = ("jaxpr", "steps")
+
+    def __init__(self, jaxpr, steps):
+        self.jaxpr = jaxpr
+        self.steps = steps
+
+
+# --------------------------------------------------------------------------- classification
+
+def _kernel_ok(eqn) -> bool:
+    for a in list(eqn.inputs) + list(eqn.outputs):
+        if a.aval.dtype not in KERNEL_DTYPES:
+            return False
+    return True
+
+
+def classify(eqn):
+    """``(kind, detail)``: kind in ew/index/red/argred/driver; detail is the access map for index
+    ops and the Driver/HOST descriptor for driver steps."""
+    low = eqn.primitive.lower
+    if isinstance(low, _Inline):
+        raise ValueError(f"{eqn.primitive.name}: call equations must be inlined before lowering")
+    if not isinstance(low, Lowering) or isinstance(low, Marker):
+        return "driver", HOST
+    if isinstance(low, (Driver, _Host)):
+        return "driver", low
+    if not _kernel_ok(eqn):
+        return "driver", HOST
+    if isinstance(low, Scalar):
+        return "ew", None
+    if isinstance(low, IndexMap):
+        m = low(eqn.inputs[0].aval, eqn.outputs[0].aval, **eqn.params)
+        if m is None:
+            return "driver", low.driver or HOST
+        return "index", tuple(m)
+    if isinstance(low, Reduce):
+        return "red", None
+    if isinstance(low, ArgReduce):
+        return "argred", None
+    return "driver", HOST
+
+
+def domain_of(eqn, kind):
+    return eqn.inputs[0].aval.shape if kind in ("red", "argred") else eqn.outputs[0].aval.shape
+
+
+def operand_map(eqn, kind, detail, slot):
+    """The access map of operand ``slot`` of a fusible equation: per operand dim, the loop dim it
+    is read along (``None``: a size-1 dim)."""
+    a = eqn.inputs[slot].aval
+    if kind == "index":
+        return detail
+    if kind in ("red", "argred"):
+        return tuple(range(a.ndim))
+    dom = eqn.outputs[0].aval.shape
+    if a.ndim == 0:
+        return ()
+    return tuple(i if a.shape[i] == dom[i] else None for i in range(a.ndim))
+
+
+def is_identity(m, ndim) -> bool:
+    return m == tuple(range(ndim))
+
+
+# --------------------------------------------------------------------------- grouping
+
+class _Group:
+    __slots__ = ("members", "domain", "bits", "nred", "narg", "axes", "epi")
+
+    def __init__(self, idx, domain, kind, axes):
+        self.members = [idx]
+        self.domain = domain
+        self.bits = 1 << idx
+        self.nred = kind == "red"
+        self.narg = kind == "argred"
+        self.axes = axes
+        self.epi: set[int] = set()    # epilogue members: computed per kept index after the loop
+
+    def kept(self):
+        """The non-unit kept dims' sizes when the reductions reduce trailing dims (so the kept
+        dims are the outer loops and an epilogue can run after each inner loop), else None."""
+        if not (self.nred or self.narg) or self.axes is None:
+            return None
+        dom = self.domain
+        live = [d for d in range(len(dom)) if dom[d] != 1]
+        red = [d for d in live if d in self.axes]
+        kept = [d for d in live if d not in self.axes]
+        if kept and red and max(kept) > min(red):
+            return None
+        return tuple(dom[d] for d in kept)
+
+
+def _nonunit(shape):
+    return tuple(d for d in shape if d != 1)
+
+
+def _identity_mod_unit(m, src_shape, dom) -> bool:
+    """``m`` reads the non-unit dims of a source, in order, along the non-unit dims of ``dom``."""
+    got = [m[i] for i in range(len(src_shape)) if src_shape[i] != 1]
+    want = [d for d in range(len(dom)) if dom[d] != 1]
+    return got == want
+
+
+def _compose(inner, outer):
+    """Access map through an index op: ``inner`` maps the op's operand dims to its output dims,
+    ``outer`` the output dims to loop dims."""
+    return tuple(None if d is None else outer[d] for d in inner)
+
+
+def plan(jaxpr: Jaxpr) -> Plan:
+    eqns = jaxpr.eqns
+    n = len(eqns)
+    producer: dict[int, int] = {}
+    for i, e in enumerate(eqns):
+        for v in e.outputs:
+            producer[id(v)] = i
+    kinds = [classify(e) for e in eqns]
+
+    # operands of fusible eqns, looking through index ops (free: they only change indexing)
+    operands: dict[int, list] = {}
+    for i, e in enumerate(eqns):
+        kind, detail = kinds[i]
+        if kind not in ("ew", "red", "argred"):
+            continue
+        ops = []
+        for slot, a in enumerate(e.inputs):
+            m = operand_map(e, kind, detail, slot)
+            while isinstance(a, Var):
+                p = producer.get(id(a))
+                if p is None or kinds[p][0] != "index":
+                    break
+                m = _compose(kinds[p][1], m)
+                a = eqns[p].inputs[0]
+            ops.append((a, m))
+        operands[i] = ops
+
+    users: dict[int, list[int]] = {}
+    needed_index = set()      # index ops whose result a driver step or the output needs
+    for i, e in enumerate(eqns):
+        srcs = [a for a, _ in operands[i]] if i in operands else e.inputs
+        for a in srcs:
+            if isinstance(a, Var):
+                users.setdefault(id(a), []).append(i)
+                p = producer.get(id(a))
+                if p is not None and kinds[p][0] == "index":
+                    needed_index.add(p)
+    for a in jaxpr.outvars:
+        p = producer.get(id(a)) if isinstance(a, Var) else None
+        if p is not None and kinds[p][0] == "index":
+            needed_index.add(p)
+    # a needed index op reads its operand itself (which may need another index op)
+    todo = list(needed_index)
+    while todo:
+        p = todo.pop()
+        a = eqns[p].inputs[0]
+        if isinstance(a, Var):
+            users.setdefault(id(a), []).append(p)
+            q = producer.get(id(a))
+            if q is not None and kinds[q][0] == "index" and q not in needed_index:
+                needed_index.add(q)
+                todo.append(q)
+
+    # reachability as bitsets: anc[i] = eqns i depends on; desc[i] = eqns depending on i
+    def deps(i):
+        srcs = [a for a, _ in operands[i]] if i in operands else eqns[i].inputs
+        return [producer[id(a)] for a in srcs if isinstance(a, Var) and id(a) in producer]
+
+    anc = [0] * n
+    for i in range(n):
+        a = 0
+        for p in deps(i):
+            a |= anc[p] | (1 << p)
+        anc[i] = a
+    desc = [0] * n
+    for i in range(n - 1, -1, -1):
+        d = 0
+        for v in eqns[i].outputs:
+            for u in users.get(id(v), ()):
+                d |= desc[u] | (1 << u)
+        desc[i] = d
+    reach = _Reach(anc, desc)
+
+    group_of: list[_Group | None] = [None] * n
+    for i, e in enumerate(eqns):
+        kind, detail = kinds[i]
+        if kind not in ("ew", "red", "argred"):
+            continue
+        axes = tuple(e.params.get("axes", ())) if kind in ("red", "argred") else None
+        group_of[i] = _Group(i, domain_of(e, kind), kind, axes)
+        for a, m in operands[i]:
+            if not isinstance(a, Var):
+                continue
+            p = producer.get(id(a))
+            if p is None or kinds[p][0] not in ("ew", "red", "argred"):
+                continue
+            gp, g = group_of[p], group_of[i]
+            if gp is g:
+                continue
+            merged = None
+            from_tail = kinds[p][0] in ("red", "argred") or p in gp.epi
+            if from_tail:   # a reduction result (or its epilogue) feeding a kept-shaped op
+                kept = gp.kept()
+                if (kind == "ew" and kept is not None and _nonunit(g.domain) == kept
+                        and _identity_mod_unit(m, a.aval.shape, g.domain)):
+                    merged = _try_merge(gp, g, eqns, kinds, users, operands, reach, epilogue=True)
+            elif gp.domain == g.domain and is_identity(m, a.aval.ndim):
+                merged = _try_merge(gp, g, eqns, kinds, users, operands, reach)
+            if merged is not None:
+                for mm in merged.members:
+                    group_of[mm] = merged
+
+    # steps in a topological order of the contracted graph
+    seen = set()
+    nodes = []
+    for i in range(n):
+        g = group_of[i]
+        if kinds[i][0] == "index":
+            if i in needed_index:
+                nodes.append(("index", [i], None))
+        elif g is None:
+            nodes.append(("driver", [i], kinds[i][1]))
+        elif id(g) not in seen:
+            seen.add(id(g))
+            nodes.append(("kernel", sorted(g.members), (g.domain, frozenset(g.epi))))
+    steps = _toposort(nodes, eqns, producer, operands)
+    return Plan(jaxpr, steps)
+
+
+class _Reach:
+    """Reachability between equations *in the graph of groups*: ``anc[i]``/``desc[i]`` are
+    bitsets of the equations that reach / are reached from ``i``, where reaching any member of a
+    group means reaching all of it (kept up to date as groups merge). Two groups may merge only
+    if no path leaves them and comes back; checking that on equations alone is not enough once
+    other groups have been contracted (two groups could each need a value of the other)."""
+
+    def __init__(self, anc, desc):
+        self.anc = anc
+        self.desc = desc
+
+    def of(self, members):
+        a = d = 0
+        for m in members:
+            a |= self.anc[m]
+            d |= self.desc[m]
+        return a, d
+
+    def contract(self, members, bits):
+        a, d = self.of(members)
+        a |= bits
+        d |= bits
+        anc, desc = self.anc, self.desc
+        for x in range(len(anc)):
+            if anc[x] & bits:
+                anc[x] |= a
+            if desc[x] & bits:
+                desc[x] |= d
+        for m in members:
+            anc[m] |= a
+            desc[m] |= d
+
+
+def _try_merge(gp: _Group, gc: _Group, eqns, kinds, users, operands, reach, epilogue=False):
+    """Merge ``gc`` into ``gp`` if the result is one valid loop nest; ``epilogue``: ``gc`` runs on
+    ``gp``'s kept index after its reductions (``gc`` must be plain elementwise)."""
+    if len(gp.members) + len(gc.members) > MAX_GROUP:
+        return None
+    both = gp.bits | gc.bits
+    pa, pd = reach.of(gp.members)
+    ca, cd = reach.of(gc.members)
+    if (pd & ca) & ~both or (cd & pa) & ~both:   # a path leaves the merged set and comes back
+        return None
+    if epilogue:
+        if gc.nred or gc.narg or gc.epi:
+            return None
+        nred, narg, axes = gp.nred, gp.narg, gp.axes
+        epi = gp.epi | set(gc.members)
+    else:
+        nred, narg = gp.nred + gc.nred, gp.narg + gc.narg
+        if gp.epi and gc.epi:
+            return None
+        if narg and nred + narg > 1:
+            return None
+        if nred and gp.axes is not None and gc.axes is not None and gp.axes != gc.axes:
+            return None
+        axes = gp.axes if gp.axes is not None else gc.axes
+        epi = gp.epi | gc.epi
+    members = gp.members + gc.members
+    produced_by = {id(v): m for m in members for v in eqns[m].outputs}
+    tail = {m for m in members if kinds[m][0] in ("red", "argred")} | epi
+    for m in members:
+        for a, mp in operands[m]:
+            src = produced_by.get(id(a)) if isinstance(a, Var) else None
+            if src is None:
+                continue
+            if m in epi:     # an epilogue reads reduction results and other epilogue values
+                if src not in tail:
+                    return None
+            elif src in tail or not is_identity(mp, a.aval.ndim):
+                return None   # the main loop cannot read what is only ready after it
+    g = gp
+    g.members = members
+    g.bits = both
+    g.nred, g.narg, g.axes, g.epi = nred, narg, axes, epi
+    reach.contract(members, both)
+    return g
+
+
+def _toposort(nodes, eqns, producer, operands):
+    import heapq
+    node_of = {}
+    for k, (_, members, _) in enumerate(nodes):
+        for m in members:
+            node_of[m] = k
+    deps = [set() for _ in nodes]
+    for k, (_, members, _) in enumerate(nodes):
+        for m in members:
+            srcs = [a for a, _ in operands[m]] if m in operands else eqns[m].inputs
+            for a in srcs:
+                p = producer.get(id(a)) if isinstance(a, Var) else None
+                if p is not None and node_of.get(p, k) != k:
+                    deps[k].add(node_of[p])
+    indeg = [len(d) for d in deps]
+    rdeps = [[] for _ in nodes]
+    for k, d in enumerate(deps):
+        for j in d:
+            rdeps[j].append(k)
+    ready = [(min(nodes[k][1]), k) for k in range(len(nodes)) if indeg[k] == 0]
+    heapq.heapify(ready)
+    steps = []
+    while ready:
+        _, k = heapq.heappop(ready)
+        kind, members, extra = nodes[k]
+        es = [eqns[m] for m in members]
+        if kind == "kernel":
+            domain, epi = extra
+            st = Step("kernel", es, domain=domain, order=members[0],
+                      operands=[operands[m] for m in members])
+            st.epilogue = {k for k, m in enumerate(members) if m in epi}
+            steps.append(st)
+        elif kind == "index":
+            low = eqns[members[0]].primitive.lower
+            steps.append(Step("driver", es, lowering=low.driver or HOST, order=members[0]))
+        else:
+            steps.append(Step("driver", es, lowering=extra, order=members[0]))
+        for j in rdeps[k]:
+            indeg[j] -= 1
+            if indeg[j] == 0:
+                heapq.heappush(ready, (min(nodes[j][1]), j))
+    if len(steps) != len(nodes):  # pragma: no cover - the merge rule forbids cycles
+        raise RuntimeError("fusion produced a cyclic plan")
+    return steps

@@ -1,0 +1,1 @@
+"""Higher-order primitives: ``call`` (jit), and control flow."""

@@ -1,0 +1,235 @@
+"""``call``: a sub-program as one equation. ``jit(f)`` under an enclosing transform binds it.
+
+``call[jaxpr=... name=f] *args`` runs ``jaxpr`` (a closed-over-nothing ``Jaxpr``: constants
+are leading arguments) on ``args``. Every transform handles it by transforming the sub-program
+and calling *that*, so the result is again one compiled program:
+
+- impl: the jit backend compiles and runs it (``funcgrad.jit`` registers the executor; without
+  one, the interpreter runs it);
+- vjp: ``call`` of the staged forward+backward program (cotangents of the float inputs);
+- jvp: ``call`` of the staged JVP program (primals and nonzero tangents in, outputs and tangents
+  out); batch: ``call`` of the staged ``vmap`` of the body (batch axes moved to 0);
+- lower: ``INLINE``: a ``call`` inside a jitted program is inlined by the passes.
+
+Derived programs are built once per (sub-program, transform detail) and cached.
+
+>>> import funcgrad as fg, funcgrad.numpy as jnp
+>>> print(fg.make_jaxpr(lambda x: fg.jit(jnp.sin)(x) * 2.0)(1.0))
+{ lambda ; a:f64[]. let
+    b:f64[] = call[jaxpr={ lambda ; a:f64[]. let b:f64[] = sin a in (b,) } name='sin'] a
+    c:f64[] = mul b 2.0:f64[]
+  in (c,) }
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from ..core.avals import is_float
+from ..core.errors import FuncgradError
+from ..core.ir import Jaxpr, aval_of_value
+from ..core.lowering import INLINE
+from ..core.primitive import Zero, def_primitive
+from ..core.trace import EVAL, RecordingTrace, StagingTrace, Tracer, eval_jaxpr, set_current_trace
+from ..primitives.elementwise import zeros_like_aval
+from ..primitives.shape import move_bdim, shape_of
+from ..transforms.jvp import JVPTrace, JVPTracer
+from ..transforms.vjp import backward_pass
+from ..transforms.vmap import BatchTrace, BatchTracer
+
+
+def _interpret(jaxpr: Jaxpr, args):
+    return eval_jaxpr(jaxpr, [], list(args))
+
+
+_EXECUTOR: list[Callable] = [_interpret]
+
+
+def set_executor(fn: Callable) -> None:
+    """Install ``fn(jaxpr, args) -> outputs``, the executor of ``call`` on concrete values."""
+    _EXECUTOR[0] = fn
+
+
+# --------------------------------------------------------------------------- derived programs
+
+_DERIVED: dict[int, tuple[Jaxpr, dict]] = {}
+_MAX_DERIVED = 1024
+
+
+def derived(jaxpr: Jaxpr, key, build: Callable):
+    """``build()`` cached per (``jaxpr`` object, ``key``)."""
+    entry = _DERIVED.get(id(jaxpr))
+    if entry is None or entry[0] is not jaxpr:
+        if len(_DERIVED) > _MAX_DERIVED:
+            _DERIVED.clear()
+        entry = (jaxpr, {})
+        _DERIVED[id(jaxpr)] = entry
+    cache = entry[1]
+    if key not in cache:
+        cache[key] = build()
+    return cache[key]
+
+
+def stage(fn: Callable, in_avals, name: str = "jit", parent=EVAL) -> tuple[Jaxpr, list]:
+    """Trace ``fn`` on ``in_avals`` to a closed-over-nothing ``Jaxpr`` (its constants become
+    leading inputs) and the constants' values. Operations on values of ``parent`` (closed-over
+    tracers of an enclosing transform) run in ``parent``; their results become constants."""
+    trace = StagingTrace(parent, name)
+    tracers = [trace.new_arg(a) for a in in_avals]
+    try:
+        with set_current_trace(trace):
+            outs = fn(*tracers)
+        closed = trace.to_jaxpr(list(outs))
+    finally:
+        trace.invalidate()
+    j = closed.jaxpr
+    return Jaxpr([], list(j.constvars) + list(j.invars), j.eqns, j.outvars), list(closed.consts)
+
+
+def bind_call(jaxpr: Jaxpr, consts, args, name: str):
+    return call_p.bind(*consts, *args, jaxpr=jaxpr, name=name)
+
+
+# --------------------------------------------------------------------------- rules
+
+def _call_abstract(*avals, jaxpr, name):
+    want = [v.aval for v in jaxpr.invars]
+    if len(avals) != len(want):
+        raise FuncgradError(f"call {name}: {len(want)} arguments expected, got {len(avals)}")
+    for a, w in zip(avals, want):
+        if a.shape != w.shape or a.dtype != w.dtype:
+            raise FuncgradError(f"call {name}: argument {a} does not match the program's {w}")
+    return [v.aval for v in jaxpr.outvars]
+
+
+def _call_impl(*args, jaxpr, name):
+    return _EXECUTOR[0](jaxpr, args)
+
+
+def _vjp_program(jaxpr: Jaxpr):
+    """(*args, *out_cts) -> cotangents of the float inputs (zeros where none flows)."""
+    n_in = len(jaxpr.invars)
+    floats = [i for i, v in enumerate(jaxpr.invars) if is_float(v.aval.dtype)]
+
+    def fwd_bwd(*xs):
+        args, cts = xs[:n_in], xs[n_in:]
+        from ..core.trace import current_trace
+        rec = RecordingTrace(current_trace(), "vjp")
+        tracers = [rec.new_arg(a) for a in args]
+        try:
+            with set_current_trace(rec):
+                outs = eval_jaxpr(jaxpr, [], tracers)
+        finally:
+            rec.invalidate()
+        outvars, out_cts = [], []
+        for o, ct in zip(outs, cts):
+            if isinstance(o, Tracer) and o._trace is rec and is_float(o.aval.dtype):
+                outvars.append(o.ir_var)
+                out_cts.append(ct)
+        tape = Jaxpr(rec.constvars, rec.invars, rec.eqns, outvars)
+        in_cts = backward_pass(tape, rec.env, out_cts, rec.invars)
+        return [zeros_like_aval(jaxpr.invars[i].aval.strip_weak()) if in_cts[i] is None else in_cts[i]
+                for i in floats]
+
+    avals = [v.aval for v in jaxpr.invars] + [a.strip_weak() for a in
+                                             (v.aval for v in jaxpr.outvars)]
+    prog, consts = stage(fwd_bwd, avals, "vjp")
+    return prog, consts, floats
+
+
+def _call_vjp(ct, *args, out, jaxpr, name):
+    prog, consts, floats = derived(jaxpr, "vjp", lambda: _vjp_program(jaxpr))
+    cts = list(ct) if isinstance(ct, (list, tuple)) else [ct]
+    memo = []
+
+    def get(k):
+        if not memo:
+            memo.append(bind_call(prog, consts, list(args) + cts, f"vjp_{name}"))
+        return memo[0][k]
+
+    res = [None] * len(args)
+    for k, i in enumerate(floats):
+        res[i] = (lambda k=k: get(k))
+    return res
+
+
+def _jvp_program(jaxpr: Jaxpr, nonzero):
+    n_in = len(jaxpr.invars)
+
+    def jvp_fn(*xs):
+        primals, tans = xs[:n_in], list(xs[n_in:])
+        from ..core.trace import current_trace
+        trace = JVPTrace(current_trace())
+        ins = []
+        for p, nz in zip(primals, nonzero):
+            ins.append(JVPTracer(trace, p, tans.pop(0)) if nz else p)
+        try:
+            with set_current_trace(trace):
+                outs = eval_jaxpr(jaxpr, [], ins)
+        finally:
+            trace.invalidate()
+        prim, tout = [], []
+        for o, v in zip(outs, jaxpr.outvars):
+            if isinstance(o, JVPTracer) and o._trace is trace:
+                prim.append(o.primal)
+                t = o.tangent
+                tout.append(zeros_like_aval(v.aval.strip_weak()) if isinstance(t, Zero) else t)
+            else:
+                prim.append(o)
+                tout.append(zeros_like_aval(v.aval.strip_weak()))
+        return prim + tout
+
+    avals = [v.aval for v in jaxpr.invars]
+    avals += [a.strip_weak() for a, nz in zip(avals, nonzero) if nz]
+    prog, consts = stage(jvp_fn, avals, "jvp")
+    return prog, consts
+
+
+def _call_jvp(primals, tangents, *, jaxpr, name):
+    nonzero = tuple(not isinstance(t, Zero) for t in tangents)
+    prog, consts = derived(jaxpr, ("jvp", nonzero), lambda: _jvp_program(jaxpr, nonzero))
+    tans = [t for t in tangents if not isinstance(t, Zero)]
+    res = bind_call(prog, consts, list(primals) + tans, f"jvp_{name}")
+    n = len(jaxpr.outvars)
+    return list(res[:n]), list(res[n:])
+
+
+def _batch_program(jaxpr: Jaxpr, in_avals, dims, size):
+    """The vmapped body with batch axes moved to 0; outputs that do not depend on a batched
+    input stay unbatched (``mask`` says which are batched)."""
+    mask = []
+
+    def batched(*xs):
+        from ..core.trace import current_trace
+        trace = BatchTrace(current_trace(), size)
+        ins = [x if d is None else BatchTracer(trace, x, d) for x, d in zip(xs, dims)]
+        try:
+            with set_current_trace(trace):
+                outs = eval_jaxpr(jaxpr, [], ins)
+        finally:
+            trace.invalidate()
+        res = []
+        for o in outs:
+            if isinstance(o, BatchTracer) and o._trace is trace:
+                res.append(move_bdim(o.val, o.bdim, 0))
+                mask.append(True)
+            else:
+                res.append(o)
+                mask.append(False)
+        return res
+
+    prog, consts = stage(batched, in_avals, "vmap")
+    return prog, consts, tuple(mask)
+
+
+def _call_batch(args, dims, *, jaxpr, name):
+    size = next(shape_of(a)[d] for a, d in zip(args, dims) if d is not None)
+    in_avals = tuple(aval_of_value(a) for a in args)
+    key = ("vmap", tuple(dims), size, in_avals)
+    prog, consts, mask = derived(jaxpr, key, lambda: _batch_program(jaxpr, in_avals, dims, size))
+    res = bind_call(prog, consts, list(args), f"vmap_{name}")
+    return list(res), [0 if b else None for b in mask]
+
+
+call_p = def_primitive(
+    "call", abstract_eval=_call_abstract, impl=_call_impl, vjp=_call_vjp, jvp=_call_jvp,
+    batch=_call_batch, lower=INLINE, multiple_results=True)
