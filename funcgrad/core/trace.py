@@ -55,6 +55,17 @@ class Trace:
         if not x._trace.valid:
             raise leaked_tracer_error(x)
 
+    def owns_any(self, args) -> bool:
+        """True if some argument is a tracer of this trace. Otherwise the operation is not ours
+        (the caller hands it to the parent) and every foreign tracer must belong to a live trace."""
+        for a in args:
+            if isinstance(a, Tracer) and a._trace is self:
+                return True
+        for a in args:
+            if isinstance(a, Tracer):
+                self.check_foreign(a)
+        return False
+
 
 _EAGER_TYPES = frozenset([np.ndarray, Array, float, int, bool, complex, type(None)]
                          + [t for t in set(np.sctypeDict.values()) if issubclass(t, np.generic)])
@@ -316,13 +327,7 @@ class StagingTrace(Trace):
         return var
 
     def process_primitive(self, prim, args, params):
-        for a in args:
-            if isinstance(a, Tracer) and a._trace is self:
-                break
-        else:
-            for a in args:
-                if isinstance(a, Tracer):
-                    self.check_foreign(a)
+        if not self.owns_any(args):
             return bind_in(self.parent, prim, args, params)
         atoms = [self.to_atom(a) for a in args]
         source = user_frame_info()

@@ -66,13 +66,7 @@ class JVPTrace(Trace):
         return x, Zero(aval_of_value(x).strip_weak())
 
     def process_primitive(self, prim, args, params):
-        for a in args:
-            if isinstance(a, JVPTracer) and a._trace is self:
-                break
-        else:
-            for a in args:
-                if isinstance(a, Tracer):
-                    self.check_foreign(a)
+        if not self.owns_any(args):
             return bind_in(self.parent, prim, args, params)
         pairs = [self.lift(a) for a in args]
         primals = [p for p, _ in pairs]
