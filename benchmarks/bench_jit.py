@@ -6,7 +6,10 @@
 
 Each workload is timed in one run against NumPy written by hand, and against JAX and PyTorch
 when they are installed (``pip install -e .[bench]``, or a separate venv). Times are medians
-over ``--repeats`` calls after warm-up; ratios are funcgrad / other (below 1.0 = funcgrad faster).
+over ``--repeats`` calls after warm-up; the last column is funcgrad's time / the other's (below
+1.0 = funcgrad faster). W1 and W2 run every implementation in its own process (thread pools of
+different libraries slow each other down), alternating over 4 rounds; W3 interleaves the
+implementations call by call in one process.
 
 - W1: SGD step of a 784-512-512-10 MLP (tanh hidden layers, softmax cross-entropy), batch 128,
   float32; the whole step (gradient and update) under one ``jit``.
@@ -215,19 +218,14 @@ def _fresh(script, env):
 # --------------------------------------------------------------------------- running
 
 def have(mod):
-    try:
-        __import__(mod)
-        return True
-    except ImportError:
-        return False
-
-
-def fmt_row(name, ms, ref):
-    return f"| {name} | {ms:.3f} | {ms / ref:.2f} |" if ref else f"| {name} | {ms:.3f} | |"
+    """Whether ``mod`` is installed, *without importing it*: importing PyTorch or JAX starts
+    their thread pools, which would slow down the other implementations' BLAS threads."""
+    import importlib.util
+    return importlib.util.find_spec(mod) is not None
 
 
 def w1_impls():
-    """name -> zero-argument function running one W1 step (built lazily, one per worker)."""
+    """name -> builder of a zero-argument function running one W1 step."""
     impls = {"funcgrad.jit": _w1_funcgrad_call, "NumPy (by hand)": _w1_numpy_call}
     if have("jax"):
         impls["JAX jit"] = _w1_jax_call
@@ -267,9 +265,61 @@ def _w1_torch_call():
     return w1_torch(*mlp_data())
 
 
-def worker(name, repeats):
-    """Run one implementation of W1 in this (fresh) process; print its per-call times."""
-    fn = w1_impls()[name]()
+def w2_impls():
+    impls = {"funcgrad.jit": _w2_funcgrad_call, "NumPy (by hand)": _w2_numpy_call}
+    if have("jax"):
+        impls["JAX jit"] = _w2_jax_call
+    if have("torch"):
+        impls["PyTorch eager"] = _w2_torch_call
+    return impls
+
+
+def _w2_x():
+    return np.random.RandomState(1).uniform(-3, 3, 1_000_000).astype(np.float32)
+
+
+def _w2_funcgrad_call():
+    import funcgrad as fg
+    import funcgrad.numpy as jnp
+    x = _w2_x()
+    g = fg.jit(fg.grad(lambda x: w2_f(jnp, x)))
+    np.testing.assert_allclose(np.asarray(g(x)), w2_numpy_grad(x), rtol=2e-4, atol=2e-5)
+    return lambda: g(x)
+
+
+def _w2_numpy_call():
+    x = _w2_x()
+    return lambda: w2_numpy_grad(x)
+
+
+def _w2_jax_call():
+    import jax
+    import jax.numpy as jjnp
+    jg = jax.jit(jax.grad(lambda x: w2_f(jjnp, x)))
+    jx = jax.device_put(_w2_x())
+    jax.block_until_ready(jg(jx))
+    return lambda: jax.block_until_ready(jg(jx))
+
+
+def _w2_torch_call():
+    import torch
+    torch.set_num_threads(os.cpu_count() or 1)
+    tx = torch.tensor(_w2_x())
+
+    def tgrad():
+        xx = tx.clone().requires_grad_(True)
+        (gx,) = torch.autograd.grad(w2_f(torch, xx), [xx])
+        return gx
+    return tgrad
+
+
+IMPLS = {"W1": w1_impls, "W2": w2_impls}
+
+
+def worker(spec, repeats):
+    """Run one implementation (``W1:name``) in this fresh process; print its per-call times."""
+    workload, name = spec.split(":", 1)
+    fn = IMPLS[workload]()[name]()
     for _ in range(5):
         fn()
     ts = []
@@ -280,16 +330,16 @@ def worker(name, repeats):
     print(json.dumps(ts))
 
 
-def run_w1(repeats, rounds=4):
+def run_isolated(workload, repeats, rounds=4):
     """Each implementation in its own process (their thread pools would slow each other down:
-    OpenBLAS, XLA's and PyTorch's OpenMP threads spin between calls); the processes alternate
+    OpenBLAS's, XLA's and PyTorch's OpenMP threads spin between calls); the processes alternate
     over ``rounds`` rounds and the medians pool every round's samples."""
-    samples = {name: [] for name in w1_impls()}
+    samples = {name: [] for name in IMPLS[workload]()}
     names = list(samples)
     for r in range(rounds):
         for name in names[r % len(names):] + names[:r % len(names)]:
-            out = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", name,
-                                  "--repeats", str(max(1, repeats // rounds))],
+            out = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker",
+                                  f"{workload}:{name}", "--repeats", str(max(1, repeats // rounds))],
                                  capture_output=True, text=True, timeout=900)
             if out.returncode:
                 raise RuntimeError(out.stderr)
@@ -297,29 +347,12 @@ def run_w1(repeats, rounds=4):
     return {k: float(np.median(v)) * 1e3 for k, v in samples.items()}
 
 
-def run_w2(repeats):
-    import funcgrad as fg
-    import funcgrad.numpy as jnp
-    x = np.random.RandomState(1).uniform(-3, 3, 1_000_000).astype(np.float32)
-    g = fg.jit(fg.grad(lambda x: w2_f(jnp, x)))
-    np.testing.assert_allclose(np.asarray(g(x)), w2_numpy_grad(x), rtol=2e-4, atol=2e-5)
-    fns = {"funcgrad.jit": lambda: g(x), "NumPy (by hand)": lambda: w2_numpy_grad(x)}
-    if have("jax"):
-        import jax
-        import jax.numpy as jjnp
-        jg = jax.jit(jax.grad(lambda x: w2_f(jjnp, x)))
-        jx = jax.device_put(x)
-        fns["JAX jit"] = lambda: jax.block_until_ready(jg(jx))
-    if have("torch"):
-        import torch
-        tx = torch.tensor(x)
+def run_w1(repeats):
+    return run_isolated("W1", repeats)
 
-        def tgrad():
-            xx = tx.clone().requires_grad_(True)
-            (gx,) = torch.autograd.grad(w2_f(torch, xx), [xx])
-            return gx
-        fns["PyTorch eager"] = tgrad
-    return compare(fns, repeats)
+
+def run_w2(repeats):
+    return run_isolated("W2", repeats)
 
 
 def run_w3(repeats):
@@ -363,14 +396,12 @@ def machine():
                     break
     except OSError:
         pass
-    import numba
-    vers = f"Python {platform.python_version()}, NumPy {np.__version__}, Numba {numba.__version__}"
+    from importlib.metadata import version
+    vers = f"Python {platform.python_version()}, NumPy {np.__version__}, Numba {version('numba')}"
     if have("jax"):
-        import jax
-        vers += f", JAX {jax.__version__}"
+        vers += f", JAX {version('jax')}"
     if have("torch"):
-        import torch
-        vers += f", PyTorch {torch.__version__}"
+        vers += f", PyTorch {version('torch')}"
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return f"{cpu}, {os.cpu_count()} cores, load {load:.2f} at start; {vers}"
 
@@ -384,9 +415,6 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.worker:
         return worker(args.worker, args.repeats)
-    if have("torch"):
-        import torch
-        torch.set_num_threads(os.cpu_count() or 1)
     print(f"Machine: {machine()}\n")
     print(f"Command: python {' '.join(sys.argv)}\n")
     raw = {}

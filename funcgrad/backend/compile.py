@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 import warnings
 
@@ -174,6 +175,49 @@ def load_kernel(name: str, source: str, signature=None):
                 disp.compile(sig)
             compile_log.append((name, str(sig), time.perf_counter() - t0))
     return disp
+
+
+def _cached_on_disk(name: str) -> bool:
+    d = os.path.join(cache.cache_dir(), "__pycache__")
+    try:
+        return any(f.startswith(name + ".") and f.endswith(".nbi") for f in os.listdir(d))
+    except OSError:
+        return False
+
+
+def load_kernels(kernels) -> dict:
+    """Compile or load ``kernels`` (``codegen.Kernel`` objects); returns ``{name: dispatcher}``.
+
+    Kernels missing from both this process and the disk cache compile on two cores when there
+    are several (Numba compiles one function at a time under a global lock): a forked child
+    compiles every other one into the disk cache while this process compiles the rest, then
+    loads the child's from the cache. ``FUNCGRAD_PARALLEL_COMPILE=0`` turns this off."""
+    todo = [k for k in kernels if k.name not in _KERNELS and not _cached_on_disk(k.name)]
+    if (len(todo) >= 3 and hasattr(os, "fork") and sys.platform.startswith("linux")
+            and (os.cpu_count() or 1) > 1 and os.environ.get("FUNCGRAD_PARALLEL_COMPILE", "1") != "0"):
+        theirs, mine = todo[0::2], todo[1::2]
+        pid = os.fork()
+        if pid == 0:                                   # child: compile into the disk cache, exit
+            code = 1
+            try:
+                for k in theirs:
+                    load_kernel(k.name, k.source, k.signature)
+                code = 0
+            finally:
+                os._exit(code)
+        try:
+            for k in mine:
+                load_kernel(k.name, k.source, k.signature)
+        finally:
+            os.waitpid(pid, 0)
+    out = {}
+    for k in kernels:
+        try:
+            out[k.name] = load_kernel(k.name, k.source, k.signature)
+        except Exception as e:
+            e.funcgrad_kernel = k.name     # lets the caller name the equations it fuses
+            raise
+    return out
 
 
 def cache_stats() -> dict:

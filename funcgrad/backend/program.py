@@ -57,6 +57,25 @@ def _python_kernel(k):
     return fn
 
 
+class KernelCompileError(RuntimeError):
+    """Numba could not compile a generated kernel (a funcgrad bug: please report it)."""
+
+
+def _compile_failure(program: Program, e: Exception) -> str:
+    lines = [f"Numba failed to compile a kernel of jitted program {program.name!r}: "
+             f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"]
+    for k in program.kernels.values():
+        if k.name == getattr(e, "funcgrad_kernel", None) or k.name in str(e):
+            srcs = sorted({e2.source for e2 in k.eqns if e2.source})
+            lines.append(f"The kernel {k.name} fuses: {' '.join(x.primitive.name for x in k.eqns)}"
+                         f" (from {', '.join(srcs[:5])})")
+            lines.append(k.source)
+    lines.append("Workarounds: run with FUNCGRAD_BACKEND=python (the same generated source, no "
+                 "Numba), or fg.config.update('jax_disable_jit', True). Please report this bug "
+                 "with the output of fg.jit(f).lower(*args).as_text().")
+    return "\n".join(lines)
+
+
 _MALLOC_TUNED = []
 
 
@@ -95,8 +114,10 @@ def load(program: Program, backend: str | None = None, debug: int = 0):
     if backend == "numba":
         from . import compile as nb
         n_log = len(nb.compile_log)
-        for k in program.kernels.values():
-            g[k.name] = nb.load_kernel(k.name, k.source, k.signature)
+        try:
+            g.update(nb.load_kernels(list(program.kernels.values())))
+        except Exception as e:
+            raise KernelCompileError(_compile_failure(program, e)) from e
         if debug >= 4:
             import sys
             for name, sig, sec in nb.compile_log[n_log:]:

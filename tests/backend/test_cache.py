@@ -99,3 +99,16 @@ def test_cache_dir_is_versioned_and_files_are_content_named(tmp_path, monkeypatc
         f.write("a = ")                          # corrupt
     assert cache.write_once(p, "a = 1\n")
     assert open(p).read() == "a = 1\n"
+
+
+def test_a_kernel_numba_rejects_is_reported_with_its_equations():
+    from funcgrad.backend.program import KernelCompileError
+    from funcgrad.core.lowering import Scalar
+    from funcgrad.core.primitive import NOT_DIFFERENTIABLE, Primitive
+
+    bad = Primitive("bad_op", abstract_eval=lambda x: x, impl=lambda x: x,
+                    vjp=NOT_DIFFERENTIABLE("test"), jvp=NOT_DIFFERENTIABLE("test"),
+                    batch=NOT_DIFFERENTIABLE("test"), lower=Scalar("no_such_function({0})"))
+    f = fg.jit(lambda x: bad.bind(x * 2.0))
+    with pytest.raises(KernelCompileError, match=r"(?s)fuses: mul bad_op.*FUNCGRAD_BACKEND=python"):
+        f(np.ones(3))
