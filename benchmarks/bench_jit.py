@@ -347,12 +347,15 @@ def run_isolated(workload, repeats, rounds=4):
     return {k: float(np.median(v)) * 1e3 for k, v in samples.items()}
 
 
+ROUNDS = [4]
+
+
 def run_w1(repeats):
-    return run_isolated("W1", repeats)
+    return run_isolated("W1", repeats, ROUNDS[0])
 
 
 def run_w2(repeats):
-    return run_isolated("W2", repeats)
+    return run_isolated("W2", repeats, ROUNDS[0])
 
 
 def run_w3(repeats):
@@ -410,11 +413,14 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", nargs="*", default=["W1", "W2", "W3", "W4"])
     ap.add_argument("--repeats", type=int, default=100)
+    ap.add_argument("--rounds", type=int, default=4,
+                    help="W1/W2: processes per implementation, alternating (more: less noise)")
     ap.add_argument("--json", action="store_true", help="print the raw numbers as JSON too")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
         return worker(args.worker, args.repeats)
+    ROUNDS[0] = args.rounds
     print(f"Machine: {machine()}\n")
     print(f"Command: python {' '.join(sys.argv)}\n")
     raw = {}

@@ -1,6 +1,6 @@
 """Differential test: random compositions of primitives on random shapes give the same values
-eagerly, under ``jit`` (Numba kernels) and under the Python backend (the same generated source
-run without Numba).
+eagerly, under ``jit`` (Numba kernels), under the Python backend (the same generated source
+run without Numba), and with every step that can split over lanes split (``backend/lanes.py``).
 
 A program is a random sequence of operations over a growing pool of values (inputs of random
 rank, size and dtype); every operation keeps values in a moderate range so that the three
@@ -134,6 +134,11 @@ def check_program(dtype, shapes, ops, seed, monkeypatch):
     with monkeypatch.context() as m:
         m.setenv("FUNCGRAD_BACKEND", "python")
         _compare(fg.jit(f)(*xs), want, dtype, f"python backend {ops}")
+    with monkeypatch.context() as m:    # every splittable step split over lanes
+        m.setenv("FUNCGRAD_LANES", "2")
+        m.setenv("FUNCGRAD_LANES_MIN_WORK", "0")
+        _compare(fg.jit(f)(*xs), want, dtype, f"jit on 2 lanes {ops}")
+        _compare(fg.jit(grad)(*xs), grad(*xs), dtype, f"jit(grad) on 2 lanes {ops}")
 
 
 @SHORT

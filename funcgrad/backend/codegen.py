@@ -50,7 +50,8 @@ def _prod(xs):
 class Kernel:
     """A generated kernel: its source, name, and how the driver calls it."""
 
-    __slots__ = ("name", "source", "signature", "sizes", "args", "outs", "eqns", "inplace")
+    __slots__ = ("name", "source", "signature", "sizes", "args", "outs", "eqns", "inplace",
+                 "row_unit")
 
     def __init__(self, name, source, signature, sizes, args, outs, eqns):
         self.name = name
@@ -301,7 +302,7 @@ def gen_kernel(step, live_out: set, choose_inplace=None) -> Kernel:
         for k, _ in red_info:
             j = out_pos[id(eqns[k].outputs[0])]
             for t, r in enumerate(kept_runs):
-                body.append(ind(t) + f"for i{r} in range(n{r}):")
+                body.append(ind(t) + f"for i{r} in range({'lo, ' if r == order[0] else ''}n{r}):")
             body.append(ind(n_kept) + f"{on(j)}[{kept_idx}] = {red_ident(k)}")
     done = False
     for t in range(m):
@@ -321,7 +322,7 @@ def gen_kernel(step, live_out: set, choose_inplace=None) -> Kernel:
             innermost(t + 1, "0")
             done = True
             break
-        body.append(ind(t) + f"for i{r} in range(n{r}):")
+        body.append(ind(t) + f"for i{r} in range({'lo, ' if t == 0 else ''}n{r}):")
     if not done:
         if reds and suffix and n_kept == m:
             init_accumulators(m)
@@ -343,7 +344,7 @@ def gen_kernel(step, live_out: set, choose_inplace=None) -> Kernel:
         for v in epi_outs:
             body.append(ind(n_kept) + f"{on(out_pos[id(v)])}[{kept_idx}] = {expr_of[id(v)]}")
 
-    params = [f"n{r}" for r in range(m)] + [f"a{j}" for j in range(len(accessors))] + \
+    params = ["lo"] + [f"n{r}" for r in range(m)] + [f"a{j}" for j in range(len(accessors))] + \
              [f"o{j}" for j in range(len(outs)) if j not in inplace]
     prims = " ".join(e.primitive.name for e in eqns)
     if len(prims) > 90:
@@ -352,13 +353,14 @@ def gen_kernel(step, live_out: set, choose_inplace=None) -> Kernel:
                 + f"    # {prims}\n" + "\n".join(body) + "\n")
     name = "k_" + cache.source_hash(src_body)
     source = "import math\n\nimport numpy as np\n\n\n" + src_body.replace("KERNEL", name)
-    signature = [("int",)] * m + [("array", a.aval.dtype, len(s)) for (a, _), s in
+    signature = [("int",)] * (m + 1) + [("array", a.aval.dtype, len(s)) for (a, _), s in
                                    zip(accessors, acc_shapes)] + \
                 [("array", v.aval.dtype, len(s)) for j, (v, s, _) in enumerate(outs) if j not in inplace]
     k = Kernel(name, source, signature, sizes,
                [(a, s) for (a, _), s in zip(accessors, acc_shapes)],
                [(v, s) for j, (v, s, _) in enumerate(outs) if j not in inplace], eqns)
     k.inplace = [(outs[j][0], accessors[i][0]) for j, i in sorted(inplace.items())]
+    k.row_unit = _prod(dom[d] for d in runs[0][1:]) if runs and not virtual else 1
     return k
 
 
@@ -478,11 +480,15 @@ def _shape_text(s):
     return f"({s[0]},)" if len(s) == 1 else repr(s)
 
 
-def generate(jaxpr, plan: Plan, name: str = "f", n_consts: int = 0) -> Program:
-    """The driver of ``jaxpr`` (constvars first, then invars) following ``plan``."""
+def generate(jaxpr, plan: Plan, name: str = "f", n_consts: int = 0, units=None) -> Program:
+    """The driver of ``jaxpr`` (constvars first, then invars) following ``plan``; ``units``
+    (``lanes.schedule``) orders its steps and groups some into phases run on all lanes."""
+    from .lanes import Unit, step_inputs
     names = Namer()
     globals_: dict = {"np": np, "_c": _c}
     kernels: dict = {}
+    if units is None:
+        units = [Unit("serial", [st]) for st in plan.steps]
 
     def emit_global(gname, value):
         base, i = gname, 1
@@ -500,18 +506,20 @@ def generate(jaxpr, plan: Plan, name: str = "f", n_consts: int = 0) -> Program:
               f"# {', '.join(f'{names(v)}: {v.aval}' for v in list(jaxpr.constvars) + list(jaxpr.invars))}\n")
     lines = [f"def run({', '.join(params)}):"]
 
-    steps = plan.steps
-    # last step using each var; outputs live forever
-    def step_inputs(st):
-        if st.kind == "kernel":
-            return [a for ops in st.operands for a, _ in ops]
-        return [a for e in st.eqns for a in e.inputs]
+    steps = [st for u in units for st in u.steps]     # execution order
+    split_of: dict = {}                                 # step index -> (Split, phase number)
+    si = 0
+    for pn, u in enumerate(units):
+        for k, st in enumerate(u.steps):
+            if u.kind == "phase":
+                split_of[si] = (u.splits[k], pn)
+            si += 1
 
+    # last step using each var; outputs live forever
     last_use: dict[int, float] = {}
     for si, st in enumerate(steps):
         for a in step_inputs(st):
-            if isinstance(a, Var):
-                last_use[id(a)] = si
+            last_use[id(a)] = si
     for a in jaxpr.outvars:
         if isinstance(a, Var):
             last_use[id(a)] = float("inf")
@@ -520,9 +528,15 @@ def generate(jaxpr, plan: Plan, name: str = "f", n_consts: int = 0) -> Program:
     for st in reversed(steps):
         live_after.append(set(used_later))
         for a in step_inputs(st):
-            if isinstance(a, Var):
-                used_later.add(id(a))
+            used_later.add(id(a))
     live_after.reverse()
+    # reads inside each phase: var id -> [(step index, flat ranges or None for a whole read)]
+    phase_reads: dict = {}
+    for si, (sp, pn) in split_of.items():
+        for a in step_inputs(steps[si]):
+            stride = sp.reads.get(id(a))
+            rng = None if stride is None else tuple(x * stride for x in sp.bounds)
+            phase_reads.setdefault(pn, {}).setdefault(id(a), []).append((si, rng))
 
     roots: dict[int, frozenset] = {}      # var -> buffer roots it may alias
     fresh_roots: set = set()
@@ -536,13 +550,12 @@ def generate(jaxpr, plan: Plan, name: str = "f", n_consts: int = 0) -> Program:
     for v in list(jaxpr.constvars) + list(jaxpr.invars):
         set_buf(v, frozenset([id(v)]))
 
-    for si, st in enumerate(steps):
-        if st.kind == "driver":
-            for e in st.eqns:
-                _driver_step(lines, e, st.lowering, names, emit_global, set_buf, roots, fresh_roots)
-            continue
-        def choose(args, outs, si=si):
-            """Outputs that may overwrite a dead temporary read at their own index."""
+    def choose_for(si):
+        split = split_of.get(si)
+
+        def choose(args, outs):
+            """Outputs that may overwrite a dead temporary read at their own index (in a phase:
+            one that no other step of the phase reads at other rows than this one writes)."""
             taken, chosen = set(), {}
             for j, (v, canon, kind) in enumerate(outs):
                 if kind != "full" or not v.aval.ndim:
@@ -557,30 +570,64 @@ def generate(jaxpr, plan: Plan, name: str = "f", n_consts: int = 0) -> Program:
                     if r not in fresh_roots or any(last_use.get(id(x), -1) > si
                                                    for x in aliases.get(r, ())):
                         continue
+                    if split is not None and not _phase_private(split, v, aliases.get(r, ()),
+                                                                phase_reads, si):
+                        continue
                     chosen[j] = i
                     taken.add(i)
                     break
             return chosen
+        return choose
 
-        k = gen_kernel(st, live_after[si], choose)
-        kernels.setdefault(k.name, k)
-        kname = k.name   # bound to the compiled kernel when the program is loaded
-        srcs = sorted({short(e.source) for e in st.eqns if e.source})
-        lines.append(f"    # {' '.join(e.primitive.name for e in st.eqns)[:100]}"
-                     + (f"   ({', '.join(srcs[:3])})" if srcs else ""))
-        for v, reuse in k.inplace:
-            src = names(reuse)
-            rhs = src if reuse.aval.shape == v.aval.shape else f"{src}.reshape({_shape_text(v.aval.shape)})"
-            lines.append(f"    {names(v)} = {rhs}   # written in place")
-            set_buf(v, roots[id(reuse)])
-        for v, canon in k.outs:
-            lines.append(f"    {names(v)} = np.empty({_shape_text(v.aval.shape)}, np.{v.aval.dtype.name})")
-            set_buf(v, frozenset([id(v)]))
-            fresh_roots.add(id(v))
-        call_args = [str(s) for s in k.sizes]
-        call_args += [_view(names(a), a.aval.shape, s) for a, s in k.args]
-        call_args += [_view(names(v), v.aval.shape, s) for v, s in k.outs]
-        lines.append(f"    {kname}({', '.join(call_args)})")
+    si = 0
+    n_lanes = 1
+    for pn, u in enumerate(units):
+        if u.kind == "serial":
+            st = u.steps[0]
+            if st.kind == "driver":
+                for e in st.eqns:
+                    _driver_step(lines, e, st.lowering, names, emit_global, set_buf, roots,
+                                 fresh_roots)
+            else:
+                k = _kernel_step(lines, st, live_after[si], choose_for(si), kernels, names,
+                                 set_buf, roots, fresh_roots)
+                lines.append(f"    {k.name}({_kernel_args(k, names, '0', str(k.sizes[0]) if k.sizes else '')})")
+            si += 1
+            continue
+        n_lanes = len(u.splits[0].bounds) - 1
+        body: list[str] = []
+        bound_names: dict = {}
+        combine: list[str] = []
+
+        def bounds(t):
+            if t not in bound_names:
+                bound_names[t] = f"B{len(bound_names)}"
+            return bound_names[t]
+
+        for st, sp in zip(u.steps, u.splits):
+            if st.kind == "kernel":
+                k = _kernel_step(lines, st, live_after[si], choose_for(si), kernels, names,
+                                 set_buf, roots, fresh_roots, partials=sp.partials,
+                                 n_lanes=n_lanes)
+                b = bounds(tuple(x * k.row_unit for x in sp.bounds))
+                body.append(f"        {k.name}({_kernel_args(k, names, f'{b}[_lane]', f'{b}[_lane + 1]', sp.partials)})")
+                for vid, (v, ufunc) in sp.partials.items():
+                    if vid in live_after[si]:
+                        combine.append(f"    {ufunc}.reduce({names(v)}_p, axis=0, out={names(v)})")
+            else:
+                body.append(_matmul_rows(lines, st.eqns[0], sp, bounds(sp.bounds), names,
+                                         set_buf, fresh_roots))
+            si += 1
+        fn = f"_phase{pn}"
+        lines.append(f"    def {fn}(_lane):   # lane _lane of {n_lanes}: its rows of each step")
+        for t, bn in bound_names.items():
+            lines.append(f"        {bn} = {t!r}")
+        lines += body
+        lines.append(f"    _run_phase({fn}, {n_lanes})")
+        lines += combine
+    if any(u.kind == "phase" for u in units):
+        from .lanes import run_phase
+        globals_["_run_phase"] = run_phase
 
     outs = []
     for a in jaxpr.outvars:
@@ -591,6 +638,73 @@ def generate(jaxpr, plan: Plan, name: str = "f", n_consts: int = 0) -> Program:
     lines.append(f"    return ({', '.join(outs)}{',' if len(outs) == 1 else ''})")
     src = header + "\n\n" + "\n".join(lines) + "\n"
     return Program(name, src, kernels, globals_, n_consts, str(jaxpr))
+
+
+def _phase_private(split, v, alias_vars, phase_reads, si) -> bool:
+    """Whether every other read, in the phase, of the buffer ``v`` would overwrite is at the rows
+    this step writes (so each lane only overwrites what it alone reads)."""
+    stride = split[0].writes.get(id(v))
+    if stride is None:
+        return False
+    mine = tuple(x * stride for x in split[0].bounds)
+    reads = phase_reads.get(split[1], {})
+    for x in alias_vars:
+        for sj, rng in reads.get(id(x), ()):
+            if sj != si and rng != mine:
+                return False
+    return True
+
+
+def _kernel_step(lines, st, live, choose, kernels, names, set_buf, roots, fresh_roots,
+                 partials=None, n_lanes=1):
+    """Generate the kernel of ``st``; emit its allocations (and in-place aliases) to ``lines``."""
+    k = gen_kernel(st, live, choose)
+    kernels.setdefault(k.name, k)
+    srcs = sorted({short(e.source) for e in st.eqns if e.source})
+    lines.append(f"    # {' '.join(e.primitive.name for e in st.eqns)[:100]}"
+                 + (f"   ({', '.join(srcs[:3])})" if srcs else ""))
+    for v, reuse in k.inplace:
+        src = names(reuse)
+        rhs = src if reuse.aval.shape == v.aval.shape else f"{src}.reshape({_shape_text(v.aval.shape)})"
+        lines.append(f"    {names(v)} = {rhs}   # written in place")
+        set_buf(v, roots[id(reuse)])
+    for v, canon in k.outs:
+        lines.append(f"    {names(v)} = np.empty({_shape_text(v.aval.shape)}, np.{v.aval.dtype.name})")
+        if partials and id(v) in partials:
+            lines.append(f"    {names(v)}_p = np.empty({_shape_text((n_lanes,) + tuple(v.aval.shape))}, "
+                         f"np.{v.aval.dtype.name})   # one partial result per lane")
+        set_buf(v, frozenset([id(v)]))
+        fresh_roots.add(id(v))
+    return k
+
+
+def _kernel_args(k, names, lo, hi, partials=None) -> str:
+    args = [lo] + ([hi] + [str(s) for s in k.sizes[1:]] if k.sizes else [])
+    args += [_view(names(a), a.aval.shape, s) for a, s in k.args]
+    for v, s in k.outs:
+        if partials and id(v) in partials:
+            args.append(f"{names(v)}_p[_lane]" + ("" if tuple(v.aval.shape) == tuple(s)
+                                              else f".reshape({_shape_text(s)})"))
+        else:
+            args.append(_view(names(v), v.aval.shape, s))
+    return ", ".join(args)
+
+
+def _matmul_rows(lines, e, sp, b, names, set_buf, fresh_roots) -> str:
+    """Allocate a split matmul's output (to ``lines``); the phase line computing lane j's rows."""
+    (lc, rc), _ = e.params["dimension_numbers"]
+    lhs, rhs = e.inputs
+    out = e.outputs[0]
+    o = names(out)
+    where = f"   ({short(e.source)})" if e.source else ""
+    lines.append(f"    # {pp_eqn(e, _NameAdapter(names))[:110]}{where}")
+    lines.append(f"    {o} = np.empty({_shape_text(out.aval.shape)}, np.{out.aval.dtype.name})")
+    set_buf(out, frozenset([id(out)]))
+    fresh_roots.add(id(out))
+    rows = f"{b}[_lane]:{b}[_lane + 1]"
+    a = f"{names(lhs)}[:, {rows}].T" if sp.matmul else f"{names(lhs)}[{rows}]"
+    bb = names(rhs) if rc[0] == 0 else f"{names(rhs)}.T"
+    return f"        np.matmul({a}, {bb}, out={o}[{rows}])"
 
 
 def _driver_step(lines, e, low, names, emit_global, set_buf, roots, fresh_roots):

@@ -32,8 +32,10 @@ def backend_name() -> str:
 
 def build(closed, name: str = "f") -> Program:
     """Lower an optimized ``ClosedJaxpr`` (its constvars become the driver's first arguments)."""
+    from .lanes import schedule
     jaxpr = closed.jaxpr
-    return generate(jaxpr, plan(jaxpr), name, n_consts=len(jaxpr.constvars))
+    p = plan(jaxpr)
+    return generate(jaxpr, p, name, n_consts=len(jaxpr.constvars), units=schedule(p))
 
 
 def _identity_njit(*args, **kwargs):
