@@ -404,7 +404,12 @@ def run_phase(fn, n: int) -> None:
             except BaseException as e:
                 error = e
             for w in pool.workers:
-                w.done.wait()
+                while True:    # even on Ctrl-C: the next phase must not start before this one ends
+                    try:
+                        w.done.wait()
+                        break
+                    except BaseException as e:
+                        error = error or e
                 if error is None and w.error is not None:
                     error = w.error
         finally:
