@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.ir import Jaxpr, Literal, Var
+from ..core.ir import Jaxpr, Var
 from ..core.lowering import (HOST, ArgReduce, Driver, IndexMap, Lowering, Reduce, Scalar, _Host,
                              _Inline)
 from ..core.primitive import Marker

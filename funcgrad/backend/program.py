@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from . import cache
-from .codegen import Program, generate
+from .driver import Program, generate
 from .fusion import plan
 
 BACKENDS = ("numba", "python")

@@ -5,7 +5,7 @@ import numpy as np
 
 import funcgrad as fg
 import funcgrad.numpy as jnp
-from funcgrad.backend.codegen import generate
+from funcgrad.backend.driver import generate
 from funcgrad.backend.fusion import plan
 from funcgrad.transforms.passes import optimize
 
