@@ -216,7 +216,6 @@ def generate(jaxpr, plan: Plan, name: str = "f", n_consts: int = 0, units=None) 
         return choose
 
     si = 0
-    n_lanes = 1
     for pn, u in enumerate(units):
         if u.kind == "serial":
             st = u.steps[0]

@@ -372,9 +372,21 @@ _POOLS: dict = {}
 _POOLS_LOCK = threading.Lock()
 
 
+def _forget_pools():
+    """In a forked child: the parent's lane threads do not exist here (nor may its locks be
+    released); the first phase starts new ones."""
+    global _POOLS_LOCK
+    _POOLS.clear()
+    _POOLS_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pools)
+
+
 def _pool(n):
     p = _POOLS.get(n)
-    if p is None or p.pid != os.getpid():     # (threads do not survive a fork)
+    if p is None or p.pid != os.getpid():
         with _POOLS_LOCK:
             p = _POOLS.get(n)
             if p is None or p.pid != os.getpid():

@@ -4,6 +4,7 @@ The schedule is checked on its structure (which steps share a phase) and every s
 against the serial driver; ``FUNCGRAD_LANES_MIN_WORK=0`` forces phases on small arrays and
 ``FUNCGRAD_LANES=3`` uneven splits.
 """
+import os
 import threading
 
 import numpy as np
@@ -156,6 +157,22 @@ def test_run_phase_reraises_a_lane_error_and_stays_usable():
         out[j] = j + 1
     lanes.run_phase(ok, 3)
     assert out.tolist() == [1, 2, 3]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_run_phase_in_a_forked_child():
+    lanes.run_phase(lambda j: None, 2)        # the parent's lane threads exist
+    pid = os.fork()
+    if pid == 0:                              # child: new lane threads, same results
+        code = 1
+        try:
+            out = np.zeros(2)
+            lanes.run_phase(lambda j: out.__setitem__(j, j + 1), 2)
+            code = 0 if out.tolist() == [1, 2] else 3
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
 def test_run_phase_restores_blas_threads():
