@@ -49,6 +49,14 @@ def _eager_error(name, e, *args):
     return e
 
 
+def _eager_call(name, np_fn, x, y):
+    """``np_fn`` on concrete operands; a broadcast failure names the user's line and shapes."""
+    try:
+        return np_fn(base(x), base(y))
+    except ValueError as e:
+        raise _eager_error(name, e, x, y) from None
+
+
 def _c(x, value):
     """A 0-d constant of ``x``'s dtype."""
     return np.array(value, dtype=dtype_of(x))
@@ -60,7 +68,7 @@ def _binary(name, np_fn, lax_fn, doc=None):
     """An arithmetic binary function: operands converted to NumPy's output dtype, then ``lax_fn``."""
     def f(x, y, /):
         if _state.trace is EVAL or untraced(x, y):
-            try:
+            try:    # _eager_call inlined: eager arithmetic is the hot path (~0.1 µs per op)
                 r = np_fn(base(x), base(y))
             except ValueError as e:
                 raise _eager_error(name, e, x, y) from None
@@ -78,10 +86,7 @@ def _compare(name, np_fn, lax_fn):
     """A comparison: operands promoted to their common dtype, boolean output."""
     def f(x, y, /):
         if _state.trace is EVAL or untraced(x, y):
-            try:
-                r = np_fn(base(x), base(y))
-            except ValueError as e:
-                raise _eager_error(name, e, x, y) from None
+            r = _eager_call(name, np_fn, x, y)
             return wrap(r)
         x, y = promote_args(name, x, y)
         return lax_fn(x, y)
@@ -345,10 +350,7 @@ greater_equal = _compare("greater_equal", np.greater_equal, lax.ge)
 def _bitwise(name, np_fn, lax_fn):
     def f(x, y, /):
         if _state.trace is EVAL or untraced(x, y):
-            try:
-                r = np_fn(base(x), base(y))
-            except ValueError as e:
-                raise _eager_error(name, e, x, y) from None
+            r = _eager_call(name, np_fn, x, y)
             return wrap(r)
         x, y = promote_args(name, x, y)
         if dtype_of(x).kind not in "biu":
@@ -374,10 +376,7 @@ def _to_bool(x):
 def _logical(name, np_fn, lax_fn):
     def f(x, y, /):
         if _state.trace is EVAL or untraced(x, y):
-            try:
-                r = np_fn(base(x), base(y))
-            except ValueError as e:
-                raise _eager_error(name, e, x, y) from None
+            r = _eager_call(name, np_fn, x, y)
             return wrap(r)
         x, y = promote_args(name, _to_bool(x), _to_bool(y))
         return lax_fn(x, y)
