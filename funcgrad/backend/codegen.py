@@ -22,14 +22,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.ir import Literal, Var
-from ..core.lowering import ArgReduce, ScalarCtx, literal
+from ..core.lowering import KERNEL_FASTMATH, ArgReduce, Scalar, ScalarCtx, literal
 from . import cache
 from .fusion import classify
 
 LANES = 8
 LANES_MIN = 64     # innermost reduced extent from which a kernel uses accumulator lanes
-FASTMATH = "{'nsz', 'contract', 'arcp', 'afn'}"
-FASTMATH_REDUCE = "{'nsz', 'contract', 'arcp', 'afn', 'reassoc'}"
 HEADER = ("@njit(cache=True, fastmath={flags}, error_model='numpy', boundscheck=False, "
           "nogil=True)\n")
 
@@ -217,7 +215,7 @@ def gen_kernel(step, live_out: set, choose_inplace=None) -> Kernel:
     # the simpler kernel (which compiles faster): the row length class is part of the source
     lanes = bool(reds and suffix and red_runs and unsafe and not argred
                  and sizes[red_runs[-1]] >= LANES_MIN)
-    flags = FASTMATH_REDUCE if (reds and not unsafe) else FASTMATH
+    flags = _fastmath(eqns, reduce=bool(reds and not unsafe))
 
     # outputs
     outs = []
@@ -356,6 +354,20 @@ def gen_kernel(step, live_out: set, choose_inplace=None) -> Kernel:
     k.inplace = [(outs[j][0], accessors[i][0]) for j, i in sorted(inplace.items())]
     k.row_unit = _prod(dom[d] for d in runs[0][1:]) if runs and not virtual else 1
     return k
+
+
+def _fastmath(eqns, reduce: bool) -> str:
+    """The kernel's fast-math flags: ``KERNEL_FASTMATH`` less what any member forbids (plus
+    ``reassoc`` for a vectorizable reduction), as source text in a fixed order."""
+    flags = set(KERNEL_FASTMATH)
+    for e in eqns:
+        low = e.primitive.lower
+        if isinstance(low, Scalar):
+            flags -= low.forbid
+    if reduce:
+        flags.add("reassoc")
+    order = ("nsz", "contract", "arcp", "afn", "reassoc")
+    return "{" + ", ".join(repr(f) for f in order if f in flags) + "}"
 
 
 def _pair_sincos(stmts) -> None:

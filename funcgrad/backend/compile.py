@@ -48,12 +48,6 @@ def _defer_numba_blas_check() -> None:
 
 _defer_numba_blas_check()
 
-#: fastmath flags of kernels: no ``nnan``/``ninf`` (NaN/inf checks keep working). ``reassoc`` is
-#: added only to kernels with a reduction (it lets LLVM vectorize the accumulation).
-FASTMATH = frozenset({"nsz", "contract", "arcp", "afn"})
-FASTMATH_REDUCE = FASTMATH | {"reassoc"}
-
-
 # --------------------------------------------------------------------------- bit casts
 
 def _bitcast(src, dst, llty):

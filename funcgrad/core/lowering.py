@@ -7,7 +7,12 @@ The jit backend (``funcgrad/backend``) reads these descriptors; primitives only 
   the operand expressions, ``{T}`` the output's scalar type (``np.float32``), ``{dt}`` its short
   name (``f32``), params by name (``{y}``). Helpers of the runtime library are ``rt.<name>``.
   ``int=`` / ``bool=`` give variants for integer / boolean operands; a callable template gets a
-  ``ScalarCtx`` and the operand expressions.
+  ``ScalarCtx`` and the operand expressions. ``forbid=`` names the LLVM fast-math flags the
+  operation cannot tolerate (``KERNEL_FASTMATH`` minus every member's ``forbid`` is what a fused
+  kernel is compiled with): ``afn`` turns ``x ** float(i)`` into a call of ``__powidf2``, which
+  Numba does not link (the process aborts), and ``1 / sqrt(x)`` into an approximate reciprocal
+  square root (NaN at 0); ``arcp`` turns ``x / s`` into ``x * (1 / s)`` (NaN for a subnormal
+  ``s``).
 - ``IndexMap(fn)``: a data-movement primitive the fuser turns into indexing (broadcast, transpose,
   squeeze...). ``fn(in_aval, out_aval, **params)`` returns, for each operand dim, the output dim it
   is read along, or ``None`` for a size-1 dim; or ``None`` when indexing cannot express it (then
@@ -95,14 +100,24 @@ def _kind(dtype) -> str:
     return "bool" if dtype == np.bool_ else ("int" if dtype.kind in "iu" else "float")
 
 
+#: fast-math flags a fused kernel may use: no ``nnan``/``ninf`` (NaN and inf checks keep working);
+#: ``reassoc`` is added for kernels with a reduction and no compensated runtime formula.
+KERNEL_FASTMATH = frozenset({"nsz", "contract", "arcp", "afn"})
+
+
 class Scalar(Lowering):
     """Elementwise lowering: a scalar expression template (see the module docstring)."""
 
     kind = "scalar"
 
-    def __init__(self, template, *, int=None, bool=None):  # noqa: A002 - dtype-kind names
+    def __init__(self, template, *, int=None, bool=None,  # noqa: A002 - dtype-kind names
+                 forbid: frozenset | set | tuple = ()):
         self.templates = {"float": template, "int": int if int is not None else template,
                           "bool": bool if bool is not None else (int if int is not None else template)}
+        unknown = set(forbid) - KERNEL_FASTMATH
+        if unknown:
+            raise ValueError(f"Scalar(forbid=...): {sorted(unknown)} are not kernel fast-math flags")
+        self.forbid = frozenset(forbid)
 
     def __call__(self, ctx: ScalarCtx, *xs: str, **params) -> str:
         t = self.templates[_kind(ctx.ins[0] if ctx.ins else ctx.out)]

@@ -213,7 +213,7 @@ def _div_impl(x, y):
 
 div_p = _def_binary("div", _div_impl, lambda x, y, o: div(const(x, 1), y),
                     lambda x, y, o: neg(div(o, y)),
-                    lower=Scalar("{0} / {1}", int="rt.idiv({0}, {1})"))
+                    lower=Scalar("{0} / {1}", int="rt.idiv({0}, {1})", forbid={"arcp", "afn"}))
 
 
 def _rem_impl(x, y):
@@ -234,7 +234,7 @@ def _pow_dy(x, y, out):
 
 pow_p = _def_binary("pow", np.power,
                     lambda x, y, o: mul(y, pow(x, sub(y, const(y, 1)))), _pow_dy,
-                    lower=Scalar("{0} ** {1}"))
+                    lower=Scalar("{0} ** {1}", forbid={"afn"}))
 
 
 def _max_partial(pick):
@@ -300,7 +300,7 @@ def _rsqrt_impl(x):
 
 
 rsqrt_p = _def_unary("rsqrt", _rsqrt_impl, lambda x, o: mul(const(x, -0.5), div(o, x)),
-                     lower=Scalar("{T}(1) / np.sqrt({0})"))
+                     lower=Scalar("{T}(1) / np.sqrt({0})", forbid={"arcp", "afn"}))
 cbrt_p = _def_unary("cbrt", np.cbrt, lambda x, o: div(const(x, 1 / 3), mul(o, o)),
                     lower=Scalar("np.cbrt({0})"))
 sin_p = _def_unary("sin", np.sin, lambda x, o: cos(x), lower=Scalar("rt.sin_{dt}({0})"))
@@ -425,7 +425,7 @@ integer_pow_p = def_primitive(
     vjp=lambda ct, x, *, out, y: [lambda: mul(ct, _integer_pow_deriv(x, y))],
     jvp=lambda primals, tangents, *, y: (integer_pow(primals[0], y),
                                          mul(tangents[0], _integer_pow_deriv(primals[0], y))),
-    batch=batch_elementwise(lambda x, y: integer_pow_p.bind(x, y=y)), lower=Scalar(_integer_pow_lower))
+    batch=batch_elementwise(lambda x, y: integer_pow_p.bind(x, y=y)), lower=Scalar(_integer_pow_lower, forbid={"arcp", "afn"}))
 
 
 # --------------------------------------------------------------------------- predicates
