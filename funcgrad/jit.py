@@ -29,7 +29,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .core.array import Array
+from .core.array import Array, WeakArray
 from .core.config import config
 from .core.ir import ClosedJaxpr, Jaxpr, aval_of_value
 from .core.source_info import user_frame_info
@@ -234,7 +234,7 @@ class Jitted:
                     a = x.aval
                     k = (a.shape, a.dtype, a.weak_type)
                 elif isinstance(x, (np.ndarray, np.generic)):
-                    k = (np.shape(x), x.dtype, False)
+                    k = (np.shape(x), x.dtype, type(x) is WeakArray)   # jnp.sqrt(2.0) stays weak
                 else:
                     raise TypeError(
                         f"Argument {x!r} of type {t.__name__} is not a valid JAX type: {self.name} "

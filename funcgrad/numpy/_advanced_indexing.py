@@ -166,13 +166,6 @@ def _expand(x, entries):
     return x, out, new
 
 
-def _wrap_clamp(v, n):
-    """Concrete integer index (array) -> wrapped and clamped into ``[0, n-1]``."""
-    v = np.asarray(v)
-    v = np.where(v < 0, v + n, v)
-    return np.clip(v, 0, n - 1)
-
-
 def _gather_mode(mode):
     if mode is None or mode in ("promise_in_bounds", "clip"):
         return "clip"
@@ -271,7 +264,7 @@ def _eager_getitem(x, entries, fill=False, fill_value=None):
             if n == 0 and v.size and not fill:
                 raise IndexError(f"index is out of bounds for axis {dim} with size 0 (at {user_frame_info()})")
             if v.size and (v.min() < 0 or v.max() >= n):      # otherwise NumPy's indexing as is
-                v = np.where(v < 0, v + n, v)
+                v = ix.wrap_negative(v, n)
                 if fill:
                     valid.append((v >= 0) & (v < n))
                 v = np.clip(v, 0, max(n - 1, 0))
@@ -322,7 +315,7 @@ def _eager_update(x, entries, values, kind, smode):
             v = np.asarray(e[1])
             lo, hi = (v.min(), v.max()) if v.size else (0, -1)
             if lo < 0:
-                v = np.where(v < 0, v + n, v)
+                v = ix.wrap_negative(v, n)
                 lo, hi = v.min(), v.max()
             if smode == "clip":
                 if n == 0:

@@ -77,8 +77,14 @@ def default_fill_value(dtype):
     return float("nan")
 
 
-def _wrap_negative(i, n):
-    """NumPy view: ``i + n`` where ``i < 0`` (as int64, so small int dtypes cannot overflow)."""
+def wrap_negative(i, n):
+    """NumPy view of concrete indices: ``i + n`` where ``i < 0``, as int64 (so an int8 index on an
+    axis longer than 127 cannot overflow). The one normalization of negative indices: eager
+    indexing, ``.at[]`` and ``take`` use it too.
+
+    >>> wrap_negative(np.array([-1, 3], np.int8), 200)
+    array([199,   3])
+    """
     i = np.asarray(i).astype(np.int64, copy=False)
     return np.where(i < 0, i + n, i)
 
@@ -134,7 +140,7 @@ def _gather_impl(operand, *indices, axes, mode, fill_value=None):
     k = len(axes)
     xt = np.moveaxis(x, axes, tuple(range(k)))
     sizes = xt.shape[:k]
-    idx = [_wrap_negative(i, n) for i, n in zip(indices, sizes)]
+    idx = [wrap_negative(i, n) for i, n in zip(indices, sizes)]
     s = idx[0].shape
     if mode == "fill":
         valid = np.ones(s, dtype=bool)
@@ -263,7 +269,7 @@ def _scatter_impl(kind):
         view = np.moveaxis(out, axes, tuple(range(k)))
         sizes = view.shape[:k]
         upd = np.asarray(updates)
-        idx = [_wrap_negative(i, n) for i, n in zip(indices, sizes)]
+        idx = [wrap_negative(i, n) for i, n in zip(indices, sizes)]
         if mode == "clip":
             idx = [np.clip(i, 0, max(n - 1, 0)) for i, n in zip(idx, sizes)]
             if any(n == 0 for n in sizes):
