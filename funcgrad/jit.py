@@ -110,7 +110,24 @@ def _execute_call(jaxpr: Jaxpr, args):
 
     exe = derived(jaxpr, ("exe", backend), build)
     ins = [_as_c_array(a, v.aval.dtype) for a, v in zip(args, jaxpr.invars)]
-    return [o.view(Array) for o in exe(*ins)]
+    outs = exe(*ins)
+    if config.jax_debug_nans:
+        _debug_nans(ClosedJaxpr(jaxpr, []), ins, outs, "call")
+    return [o.view(Array) for o in outs]
+
+
+def _debug_nans(closed: ClosedJaxpr, ins, outs, name: str) -> None:
+    """``jax_debug_nans`` under jit: a NaN in an output re-runs the program one equation at a time
+    (NumPy) to name the equation that produced it."""
+    from .core.debug_nans import check_outputs, find_nan
+    try:
+        check_outputs(name, outs)
+    except FloatingPointError:
+        find_nan(closed.jaxpr, closed.consts, ins)
+        raise FloatingPointError(
+            f"invalid value (nan) encountered in the compiled program of {name} (called at "
+            f"{user_frame_info()}); running it again equation by equation with NumPy produced no "
+            "NaN, so the compiled code's arithmetic differs here: please report it") from None
 
 
 set_executor(_execute_call)
@@ -271,7 +288,8 @@ class Jitted:
         # fast path: positional array arguments only, no transform active, seen before
         cfg = _CFG
         fast_key = None
-        if not kwargs and not self.static_argnums and not cfg["jax_disable_jit"] and _eager():
+        if (not kwargs and not self.static_argnums and not cfg["jax_disable_jit"]
+                and not cfg["jax_debug_nans"] and _eager()):
             key = [cfg["jax_enable_x64"]]
             for x in args:
                 t = type(x)
@@ -306,6 +324,8 @@ class Jitted:
         ins = [x if (type(x) is np.ndarray and x.flags.c_contiguous) else _as_c_array(x, d)
                for x, d in zip(leaves, exe.in_dtypes)]
         outs = exe(*ins)
+        if cfg["jax_debug_nans"]:
+            _debug_nans(_closed_for_compile(entry), ins, outs, self.name)
         return tree_unflatten(entry.out_tree, [o.view(Array) for o in outs])
 
     def _call_traced(self, key, leaves, treedef, statics):

@@ -32,6 +32,8 @@ from .avals import Aval
 from .errors import (ConcretizationError, FuncgradError, TracerBoolConversionError,
                      TracerIntegerConversionError, UnexpectedTracerError, concretization_message)
 from .ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, aval_of_value
+from .config import config
+from .debug_nans import check_outputs
 from .source_info import user_frame_info
 
 
@@ -87,6 +89,8 @@ class EvalTrace(Trace):
         except (ValueError, TypeError, IndexError) as e:
             shapes = ", ".join(str(aval_of_value(a)) for a in args)
             raise type(e)(f"{prim.name} on ({shapes}) at {user_frame_info()}: {e}") from None
+        if _CFG["jax_debug_nans"]:
+            check_outputs(prim.name, out if prim.multiple_results else [out])
         if prim.multiple_results:
             return [as_array(o) for o in out]
         out = as_array(out)
@@ -109,6 +113,7 @@ def _any_weak(args) -> bool:
     return False
 
 
+_CFG = config.__dict__["_values"]
 EVAL = EvalTrace()
 
 

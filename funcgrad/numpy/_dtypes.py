@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.array import Array, WeakArray, as_array
+from ..core.debug_nans import check_eager_result
 from ..core.avals import is_float
 from ..core.config import config
 from ..core.errors import ShapeError
@@ -73,7 +74,9 @@ def untraced(*args) -> bool:
 
 def wrap(r) -> Array:
     """Wrap an eager NumPy result as an Array without copying (canonicalizing 64-bit dtypes when
-    x64 is off)."""
+    x64 is off). With ``jax_debug_nans``, a NaN result raises ``FloatingPointError``."""
+    if _CFG["jax_debug_nans"]:
+        check_eager_result(r)
     if _CFG["jax_enable_x64"]:
         if type(r) is _ND:
             return r.view(Array)
@@ -83,6 +86,14 @@ def wrap(r) -> Array:
     if c is not None:
         r = r.astype(c)
     return as_array(r)
+
+
+def named(f, name: str):
+    """Give a function made by a factory its public name, in its code object too (so tracebacks
+    and ``jax_debug_nans`` messages say ``jnp.log``, not ``f``)."""
+    f.__name__ = f.__qualname__ = name
+    f.__code__ = f.__code__.replace(co_name=name)
+    return f
 
 
 def wrap_weak(r, weak: bool) -> Array:
@@ -253,6 +264,6 @@ def promote_to_inexact(x):
     return to_dtype(x, inexact_dtype(dt, weak), weak)
 
 
-__all__ = ["is_eager", "untraced", "wrap", "wrap_weak", "WeakArray", "base", "result_type",
+__all__ = ["is_eager", "untraced", "wrap", "wrap_weak", "named", "WeakArray", "base", "result_type",
            "promote_args", "to_dtype", "dtype_of", "canonicalize_dtype", "promote_to_inexact",
            "broadcast_shapes_np", "shape_error"]

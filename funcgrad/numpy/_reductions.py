@@ -24,7 +24,7 @@ from ..core.source_info import user_frame_info
 from ..core.trace import EVAL, Tracer, _state
 from ..primitives.shape import shape_of
 from ._dtypes import (_ND, base, canonicalize_dtype, default_float_dtype, default_int_dtype, dtype_of,
-                      is_weak, to_dtype, untraced, wrap, wrap_weak)
+                      is_weak, named, to_dtype, untraced, wrap, wrap_weak)
 
 
 def normalize_axes(axis, ndim, name="reduction"):
@@ -155,7 +155,7 @@ def _extremum(name, np_ufunc, np_fn, lax_fn, lax_bin):
         if init is not None:
             r = lax_bin(r, init)
         return _keep(r, shape, axes, keepdims)
-    f.__name__ = f.__qualname__ = name
+    named(f, name)
     f.__doc__ = f"``numpy.{name}`` over ``axis`` (``initial`` needed with an empty axis or ``where``)."
     return f
 
@@ -262,7 +262,7 @@ def _arg(name, np_fn, lax_fn):
         if keepdims:
             r = lax.reshape(r, tuple(1 if (axis is None or i == ax) else s for i, s in enumerate(shape)))
         return r
-    f.__name__ = f.__qualname__ = name
+    named(f, name)
     f.__doc__ = f"Index of the {name[3:]}imum along ``axis`` (of the flattened array if None)."
     return f
 
@@ -283,7 +283,7 @@ def _logical_reduce(name, np_fn, lax_fn, fill):
         axes = normalize_axes(axis, len(shape), name)
         a = to_dtype(_to_bool(a), np.bool_)          # a strong boolean result, as eagerly
         return _keep(lax_fn(_masked(a, where, fill), axes), shape, axes, keepdims)
-    f.__name__ = f.__qualname__ = name
+    named(f, name)
     f.__doc__ = f"``numpy.{name}``: whether {name} elements along ``axis`` are nonzero."
     return f
 

@@ -23,7 +23,7 @@ from ..core.trace import EVAL, Tracer, _state
 from ..primitives.shape import broadcast_in_dim, shape_of
 from ._dtypes import (_CFG, _ND, _WEAK_REP, base, broadcast_shapes_np, canonicalize_dtype, dtype_of,
                       is_weak, promote_args, promote_to_inexact, shape_error, to_dtype, untraced, wrap,
-                      wrap_weak)
+                      wrap_weak, named)
 
 # --------------------------------------------------------------------------- dtype resolution
 
@@ -77,7 +77,7 @@ def _binary(name, np_fn, lax_fn, doc=None):
             return wrap_weak(r, is_weak(x) and is_weak(y))
         x, y = promote_args(name, x, y, dtype=np_out_dtype(np_fn, x, y))
         return lax_fn(x, y)
-    f.__name__ = f.__qualname__ = name
+    named(f, name)
     f.__doc__ = doc or f"Elementwise ``numpy.{np_fn.__name__}`` (broadcasting, NumPy's promotion)."
     return f
 
@@ -90,7 +90,7 @@ def _compare(name, np_fn, lax_fn):
             return wrap(r)
         x, y = promote_args(name, x, y)
         return lax_fn(x, y)
-    f.__name__ = f.__qualname__ = name
+    named(f, name)
     f.__doc__ = f"Elementwise ``numpy.{np_fn.__name__}`` (boolean result)."
     return f
 
@@ -105,7 +105,7 @@ def _unary(name, np_fn, lax_fn, doc=None):
             return wrap_weak(r, is_weak(x))
         dt = np_out_dtype(np_fn, x)
         return lax_fn(to_dtype(x, dt, is_weak(x)))
-    f.__name__ = f.__qualname__ = name
+    named(f, name)
     f.__doc__ = doc or f"Elementwise ``numpy.{getattr(np_fn, '__name__', name)}``."
     return f
 
@@ -116,7 +116,7 @@ def _predicate(name, np_fn, lax_fn):
         if _state.trace is EVAL or not isinstance(x, Tracer):
             return wrap(np_fn(base(x)))
         return lax_fn(promote_to_inexact(x))
-    f.__name__ = f.__qualname__ = name
+    named(f, name)
     f.__doc__ = f"Elementwise ``numpy.{np_fn.__name__}`` (boolean result)."
     return f
 
@@ -357,7 +357,7 @@ def _bitwise(name, np_fn, lax_fn):
             raise TypeError(f"{name} requires boolean or integer operands, got {dtype_of(x)} "
                             f"(at {user_frame_info()})")
         return lax_fn(x, y)
-    f.__name__ = f.__qualname__ = name
+    named(f, name)
     f.__doc__ = f"Elementwise ``numpy.{np_fn.__name__}`` on booleans/integers."
     return f
 
@@ -380,7 +380,7 @@ def _logical(name, np_fn, lax_fn):
             return wrap(r)
         x, y = promote_args(name, _to_bool(x), _to_bool(y))
         return lax_fn(x, y)
-    f.__name__ = f.__qualname__ = name
+    named(f, name)
     f.__doc__ = f"Elementwise ``numpy.{np_fn.__name__}`` (operands tested against zero)."
     return f
 
