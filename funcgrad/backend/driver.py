@@ -159,13 +159,10 @@ def generate(jaxpr, plan: Plan, name: str = "f", n_consts: int = 0, units=None) 
     for a in jaxpr.outvars:
         if isinstance(a, Var):
             last_use[id(a)] = float("inf")
-    live_after: list[set] = []
-    used_later: set = {id(a) for a in jaxpr.outvars if isinstance(a, Var)}
-    for st in reversed(steps):
-        live_after.append(set(used_later))
-        for a in step_inputs(st):
-            used_later.add(id(a))
-    live_after.reverse()
+
+    def live_after(si) -> set:
+        """Ids of the values step ``si`` produces that a later step or the output reads."""
+        return {id(v) for e in steps[si].eqns for v in e.outputs if last_use.get(id(v), -1) > si}
     # reads inside each phase: var id -> [(step index, flat ranges or None for a whole read)]
     phase_reads: dict = {}
     for si, (sp, pn) in split_of.items():
@@ -224,7 +221,7 @@ def generate(jaxpr, plan: Plan, name: str = "f", n_consts: int = 0, units=None) 
                     _driver_step(lines, e, st.lowering, names, emit_global, set_buf, roots,
                                  fresh_roots)
             else:
-                k = _kernel_step(lines, st, live_after[si], choose_for(si), kernels, names,
+                k = _kernel_step(lines, st, live_after(si), choose_for(si), kernels, names,
                                  set_buf, roots, fresh_roots)
                 lines.append(f"    {k.name}({_kernel_args(k, names, '0', str(k.sizes[0]) if k.sizes else '')})")
             si += 1
@@ -241,13 +238,13 @@ def generate(jaxpr, plan: Plan, name: str = "f", n_consts: int = 0, units=None) 
 
         for st, sp in zip(u.steps, u.splits):
             if st.kind == "kernel":
-                k = _kernel_step(lines, st, live_after[si], choose_for(si), kernels, names,
+                k = _kernel_step(lines, st, live_after(si), choose_for(si), kernels, names,
                                  set_buf, roots, fresh_roots, partials=sp.partials,
                                  n_lanes=n_lanes)
                 b = bounds(tuple(x * k.row_unit for x in sp.bounds))
                 body.append(f"        {k.name}({_kernel_args(k, names, f'{b}[_lane]', f'{b}[_lane + 1]', sp.partials)})")
                 for vid, (v, ufunc) in sp.partials.items():
-                    if vid in live_after[si]:
+                    if vid in live_after(si):
                         combine.append(f"    {ufunc}.reduce({names(v)}_p, axis=0, out={names(v)})")
             else:
                 body.append(_matmul_rows(lines, st.eqns[0], sp, bounds(sp.bounds), names,
