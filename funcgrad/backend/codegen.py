@@ -43,7 +43,7 @@ class Kernel:
     """A generated kernel: its source, name, and how the driver calls it."""
 
     __slots__ = ("name", "source", "signature", "sizes", "args", "outs", "eqns", "inplace",
-                 "row_unit")
+                 "row_unit", "consts")
 
     def __init__(self, name, source, signature, sizes, args, outs, eqns):
         self.name = name
@@ -71,6 +71,8 @@ def gen_kernel(step, live_out: set, choose_inplace=None) -> Kernel:
     # operands: accessors (external arrays with an access map), temporaries, literals
     accessors: list[tuple[Var, tuple]] = []
     acc_idx: dict = {}
+    consts: list[tuple[np.dtype, object]] = []   # scalar literals, passed as arguments
+    const_idx: dict = {}
     operands = []
     epi = step.epilogue
     for k, e in enumerate(eqns):
@@ -86,8 +88,14 @@ def gen_kernel(step, live_out: set, choose_inplace=None) -> Kernel:
         for a, m in step.operands[k]:
             if to_dom is not None:
                 m = tuple(None if d is None else to_dom[d] for d in m)
-            if isinstance(a, Literal):
+            if isinstance(a, Literal) and a.aval.dtype == np.bool_:
                 ops.append(("lit", literal(a.val, a.aval.dtype)))
+            elif isinstance(a, Literal):     # a kernel argument: constants make no new kernels
+                ckey = (a.aval.dtype, float(a.val) if a.aval.dtype.kind == "f" else int(a.val))
+                if ckey not in const_idx:
+                    const_idx[ckey] = len(consts)
+                    consts.append(ckey)
+                ops.append(("lit", f"c{const_idx[ckey]}"))
             elif id(a) in inside:
                 ops.append(("tmp", id(a)))
             else:
@@ -336,7 +344,8 @@ def gen_kernel(step, live_out: set, choose_inplace=None) -> Kernel:
         for v in epi_outs:
             body.append(ind(n_kept) + f"{on(out_pos[id(v)])}[{kept_idx}] = {expr_of[id(v)]}")
 
-    params = ["lo"] + [f"n{r}" for r in range(m)] + [f"a{j}" for j in range(len(accessors))] + \
+    params = ["lo"] + [f"n{r}" for r in range(m)] + [f"c{j}" for j in range(len(consts))] + \
+             [f"a{j}" for j in range(len(accessors))] + \
              [f"o{j}" for j in range(len(outs)) if j not in inplace]
     prims = " ".join(e.primitive.name for e in eqns)
     if len(prims) > 90:
@@ -345,13 +354,15 @@ def gen_kernel(step, live_out: set, choose_inplace=None) -> Kernel:
                 + f"    # {prims}\n" + "\n".join(body) + "\n")
     name = "k_" + cache.source_hash(src_body)
     source = "import math\n\nimport numpy as np\n\n\n" + src_body.replace("KERNEL", name)
-    signature = [("int",)] * (m + 1) + [("array", a.aval.dtype, len(s)) for (a, _), s in
+    signature = [("int",)] * (m + 1) + [("scalar", dt) for dt, _ in consts] + \
+                [("array", a.aval.dtype, len(s)) for (a, _), s in
                                    zip(accessors, acc_shapes)] + \
                 [("array", v.aval.dtype, len(s)) for j, (v, s, _) in enumerate(outs) if j not in inplace]
     k = Kernel(name, source, signature, sizes,
                [(a, s) for (a, _), s in zip(accessors, acc_shapes)],
                [(v, s) for j, (v, s, _) in enumerate(outs) if j not in inplace], eqns)
     k.inplace = [(outs[j][0], accessors[i][0]) for j, i in sorted(inplace.items())]
+    k.consts = consts
     k.row_unit = _prod(dom[d] for d in runs[0][1:]) if runs and not virtual else 1
     return k
 

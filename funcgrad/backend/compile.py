@@ -142,9 +142,11 @@ def _drop_cache_files(c) -> None:
 # --------------------------------------------------------------------------- kernels
 
 def _numba_type(spec):
-    """``("array", dtype, ndim)`` or ``("int",)`` -> a Numba type."""
+    """``("array", dtype, ndim)``, ``("scalar", dtype)`` or ``("int",)`` -> a Numba type."""
     if spec[0] == "int":
         return types.int64
+    if spec[0] == "scalar":
+        return numba.from_dtype(spec[1])
     _, dtype, ndim = spec
     return types.Array(numba.from_dtype(dtype), ndim, "C")
 

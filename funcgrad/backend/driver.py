@@ -134,6 +134,20 @@ def generate(jaxpr, plan: Plan, name: str = "f", n_consts: int = 0, units=None) 
         globals_[gname] = value
         return gname
 
+    const_names: dict = {}
+
+    def const(dt, v) -> str:
+        """A kernel's scalar argument: a Python literal where Numba types it right (float64,
+        int64), else a typed NumPy scalar made once, as a global of the driver."""
+        if dt == np.float64 and np.isfinite(v):
+            return repr(float(v))
+        if dt == np.int64:
+            return repr(int(v))
+        key = (dt, v)
+        if key not in const_names:
+            const_names[key] = emit_global(f"C{len(const_names)}", np.dtype(dt).type(v))
+        return const_names[key]
+
     params = [names(v) for v in jaxpr.constvars] + [names(v) for v in jaxpr.invars]
     for e in jaxpr.eqns:
         for v in e.outputs:
@@ -223,7 +237,7 @@ def generate(jaxpr, plan: Plan, name: str = "f", n_consts: int = 0, units=None) 
             else:
                 k = _kernel_step(lines, st, live_after(si), choose_for(si), kernels, names,
                                  set_buf, roots, fresh_roots)
-                lines.append(f"    {k.name}({_kernel_args(k, names, '0', str(k.sizes[0]) if k.sizes else '')})")
+                lines.append(f"    {k.name}({_kernel_args(k, names, '0', str(k.sizes[0]) if k.sizes else '', const)})")
             si += 1
             continue
         n_lanes = len(u.splits[0].bounds) - 1
@@ -242,7 +256,7 @@ def generate(jaxpr, plan: Plan, name: str = "f", n_consts: int = 0, units=None) 
                                  set_buf, roots, fresh_roots, partials=sp.partials,
                                  n_lanes=n_lanes)
                 b = bounds(tuple(x * k.row_unit for x in sp.bounds))
-                body.append(f"        {k.name}({_kernel_args(k, names, f'{b}[_lane]', f'{b}[_lane + 1]', sp.partials)})")
+                body.append(f"        {k.name}({_kernel_args(k, names, f'{b}[_lane]', f'{b}[_lane + 1]', const, sp.partials)})")
                 for vid, (v, ufunc) in sp.partials.items():
                     if vid in live_after(si):
                         combine.append(f"    {ufunc}.reduce({names(v)}_p, axis=0, out={names(v)})")
@@ -310,8 +324,9 @@ def _kernel_step(lines, st, live, choose, kernels, names, set_buf, roots, fresh_
     return k
 
 
-def _kernel_args(k, names, lo, hi, partials=None) -> str:
+def _kernel_args(k, names, lo, hi, const, partials=None) -> str:
     args = [lo] + ([hi] + [str(s) for s in k.sizes[1:]] if k.sizes else [])
+    args += [const(dt, v) for dt, v in k.consts]
     args += [_view(names(a), a.aval.shape, s) for a, s in k.args]
     for v, s in k.outs:
         if partials and id(v) in partials:
