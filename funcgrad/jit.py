@@ -113,7 +113,12 @@ def _execute_call(jaxpr: Jaxpr, args):
     outs = exe(*ins)
     if config.jax_debug_nans:
         _debug_nans(ClosedJaxpr(jaxpr, []), ins, outs, "call")
-    return [o.view(Array) for o in outs]
+    return [o.view(t) for o, t in zip(outs, _out_types(jaxpr))]
+
+
+def _out_types(jaxpr: Jaxpr) -> list:
+    """The Array class of each output: ``WeakArray`` for a weakly typed scalar (as eagerly)."""
+    return [WeakArray if (a.aval.weak_type and not a.aval.shape) else Array for a in jaxpr.outvars]
 
 
 def _debug_nans(closed: ClosedJaxpr, ins, outs, name: str) -> None:
@@ -136,7 +141,7 @@ set_executor(_execute_call)
 # --------------------------------------------------------------------------- jit
 
 class _Entry:
-    __slots__ = ("jaxpr", "consts", "out_tree", "exe", "n_consts")
+    __slots__ = ("jaxpr", "consts", "out_tree", "exe", "n_consts", "out_types")
 
     def __init__(self, jaxpr, consts, out_tree):
         self.jaxpr = jaxpr          # closed-over-nothing: consts are its leading invars
@@ -144,6 +149,7 @@ class _Entry:
         self.out_tree = out_tree
         self.exe = None
         self.n_consts = len(consts)
+        self.out_types = _out_types(jaxpr)
 
 
 _LEAF_TREE = tree_flatten(0)[1]
@@ -300,12 +306,12 @@ class Jitted:
             else:
                 hit = self._fast.get(tuple(key))
                 if hit is not None:
-                    run, consts, out_tree, single = hit
+                    run, consts, out_tree, single, types = hit
                     outs = run(*consts, *[x if (type(x) is np.ndarray and x.flags.c_contiguous)
                                           else _as_c_array(x) for x in args])
                     if single:
-                        return outs[0].view(Array)
-                    return tree_unflatten(out_tree, [o.view(Array) for o in outs])
+                        return outs[0].view(types[0])
+                    return tree_unflatten(out_tree, [o.view(t) for o, t in zip(outs, types)])
                 fast_key = tuple(key)
         if config.jax_disable_jit:
             return self.fun(*args, **kwargs)
@@ -320,13 +326,13 @@ class Jitted:
             exe = entry.exe = _compile(_closed_for_compile(entry), self.name, len(leaves))
         if fast_key is not None and len(leaves) == len(args):
             single = entry.out_tree.num_leaves == 1 and entry.out_tree == _LEAF_TREE
-            self._fast[fast_key] = (exe.run, exe.consts, entry.out_tree, single)
+            self._fast[fast_key] = (exe.run, exe.consts, entry.out_tree, single, entry.out_types)
         ins = [x if (type(x) is np.ndarray and x.flags.c_contiguous) else _as_c_array(x, d)
                for x, d in zip(leaves, exe.in_dtypes)]
         outs = exe(*ins)
         if cfg["jax_debug_nans"]:
             _debug_nans(_closed_for_compile(entry), ins, outs, self.name)
-        return tree_unflatten(entry.out_tree, [o.view(Array) for o in outs])
+        return tree_unflatten(entry.out_tree, [o.view(t) for o, t in zip(outs, entry.out_types)])
 
     def _call_traced(self, key, leaves, treedef, statics):
         entry = self._entry(key, leaves, treedef, statics, current_trace())

@@ -342,9 +342,9 @@ def cos_f32(x):
 def idiv(a, b):
     """Integer division rounding toward zero (C, ``lax.div``); division by zero gives 0."""
     bb = b if b != 0 else 1
-    q = a // bb
+    q = a // bb                     # floor; one more toward zero when the signs differ
     r = a - q * bb
-    q = q + 1 if (r != 0 and (r < 0) != (bb < 0)) else q
+    q = q + 1 if (r != 0 and (a < 0) != (bb < 0)) else q
     return q if b != 0 else 0 * q
 
 

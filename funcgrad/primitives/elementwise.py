@@ -20,7 +20,7 @@ from ..core.errors import DTypeError, ShapeError
 from ..core.lowering import HOST, Scalar
 from ..core.primitive import LINEAR, NOT_DIFFERENTIABLE, Zero, def_primitive
 from .reductions import unbroadcast
-from .shape import LOWER_PENDING, aval, broadcast_in_dim, expand_dims, move_bdim, reshape, shape_of
+from .shape import aval, broadcast_in_dim, expand_dims, move_bdim, reshape, shape_of
 
 
 # --------------------------------------------------------------------------- constants
@@ -76,17 +76,30 @@ def _same_dtype(name, *avals):
     return dt
 
 
-def _binary_abstract(name, out_dtype=None):
+_KIND_WORDS = {"float": "a floating-point", "num": "a numeric (not boolean)"}
+
+
+def _check_kind(name, allow, *avals):
+    """``allow``: "any" dtype, "num" (integers and floats, as JAX's arithmetic), "float"."""
+    dt = avals[0].dtype
+    if (allow == "float" and not is_float(dt)) or (allow == "num" and dt == np.bool_):
+        raise DTypeError(f"{name} requires {_KIND_WORDS[allow]} dtype, got "
+                         f"{', '.join(str(a) for a in avals)}")
+
+
+def _binary_abstract(name, out_dtype=None, allow="any"):
     def rule(x, y):
         dt = _same_dtype(name, x, y)
+        _check_kind(name, allow, x, y)
         return Aval(broadcast_shapes(name, x, y), out_dtype or dt, x.weak_type and y.weak_type)
     return rule
 
 
-def _unary_abstract(name, float_only):
+def _unary_abstract(name, float_only, allow=None):
+    allow = allow or ("float" if float_only else "any")
+
     def rule(x):
-        if float_only and not is_float(x.dtype):
-            raise DTypeError(f"{name} requires a floating-point operand, got {x}")
+        _check_kind(name, allow, x)
         return Aval(x.shape, x.dtype, x.weak_type)
     return rule
 
@@ -121,7 +134,7 @@ def _bcast_to(t, shape):
 
 # --------------------------------------------------------------------------- definers
 
-def _def_unary(name, np_fn, deriv, float_only=True, lower=LOWER_PENDING):
+def _def_unary(name, np_fn, deriv, float_only=True, *, lower, allow=None):
     """``deriv(x, out)`` returns d out / d x, written with bind wrappers."""
     def impl(x):
         r = np_fn(x)
@@ -135,12 +148,12 @@ def _def_unary(name, np_fn, deriv, float_only=True, lower=LOWER_PENDING):
         out = p.bind(x)
         return out, mul(t, deriv(x, out))
 
-    p = def_primitive(name, abstract_eval=_unary_abstract(name, float_only), impl=impl, vjp=vjp,
+    p = def_primitive(name, abstract_eval=_unary_abstract(name, float_only, allow), impl=impl, vjp=vjp,
                       jvp=jvp, batch=batch_elementwise(lambda x: p.bind(x)), lower=lower)
     return p
 
 
-def _def_binary(name, np_fn, dx, dy, lower=LOWER_PENDING):
+def _def_binary(name, np_fn, dx, dy, *, lower, allow="any"):
     """``dx(x, y, out)`` / ``dy(x, y, out)`` return the partial derivatives (bind wrappers); the
     strings ``"one"`` / ``"neg_one"`` stand for the constants, so add/sub emit no multiply."""
     def scale(t, d, x, y, out):
@@ -166,12 +179,12 @@ def _def_binary(name, np_fn, dx, dy, lower=LOWER_PENDING):
             terms.append(_bcast_to(scale(ty, dy, x, y, out), shape))
         return out, terms[0] if len(terms) == 1 else add_any(terms[0], terms[1])
 
-    p = def_primitive(name, abstract_eval=_binary_abstract(name), impl=np_fn, vjp=vjp, jvp=jvp,
+    p = def_primitive(name, abstract_eval=_binary_abstract(name, allow=allow), impl=np_fn, vjp=vjp, jvp=jvp,
                       batch=batch_elementwise(lambda x, y: p.bind(x, y)), lower=lower)
     return p
 
 
-def _def_predicate(name, np_fn, nargs, bool_only=False, lower=LOWER_PENDING):
+def _def_predicate(name, np_fn, nargs, bool_only=False, *, lower):
     """Comparisons and logical ops: boolean (or integer) output, no gradient."""
     def abstract(*avals):
         dt = _same_dtype(name, *avals)
@@ -196,7 +209,7 @@ def _def_predicate(name, np_fn, nargs, bool_only=False, lower=LOWER_PENDING):
 add_p = _def_binary("add", np.add, "one", "one", lower=Scalar("{0} + {1}", bool="{0} | {1}"))
 add_any_p = _def_binary("add_any", np.add, "one", "one",
                         lower=Scalar("{0} + {1}", bool="{0} | {1}"))   # cotangent accumulation
-sub_p = _def_binary("sub", np.subtract, "one", "neg_one", lower=Scalar("{0} - {1}"))
+sub_p = _def_binary("sub", np.subtract, "one", "neg_one", lower=Scalar("{0} - {1}"), allow="num")
 mul_p = _def_binary("mul", np.multiply, lambda x, y, o: y, lambda x, y, o: x,
                     lower=Scalar("{0} * {1}", bool="{0} & {1}"))
 
@@ -213,7 +226,8 @@ def _div_impl(x, y):
 
 div_p = _def_binary("div", _div_impl, lambda x, y, o: div(const(x, 1), y),
                     lambda x, y, o: neg(div(o, y)),
-                    lower=Scalar("{0} / {1}", int="rt.idiv({0}, {1})", forbid={"arcp", "afn"}))
+                    lower=Scalar("{0} / {1}", int="rt.idiv({0}, {1})", forbid={"arcp", "afn"}),
+                    allow="num")
 
 
 def _rem_impl(x, y):
@@ -222,7 +236,7 @@ def _rem_impl(x, y):
 
 rem_p = _def_binary("rem", _rem_impl, "one",
                     lambda x, y, o: neg(round_(div(sub(x, o), y))),
-                    lower=Scalar("np.fmod({0}, {1})", int="rt.irem({0}, {1})"))
+                    lower=Scalar("np.fmod({0}, {1})", int="rt.irem({0}, {1})"), allow="num")
 
 
 def _pow_dy(x, y, out):
@@ -234,7 +248,7 @@ def _pow_dy(x, y, out):
 
 pow_p = _def_binary("pow", np.power,
                     lambda x, y, o: mul(y, pow(x, sub(y, const(y, 1)))), _pow_dy,
-                    lower=Scalar("{0} ** {1}", forbid={"afn"}))
+                    lower=Scalar("{0} ** {1}", forbid={"afn"}), allow="num")
 
 
 def _max_partial(pick):
@@ -264,7 +278,8 @@ def _atan2_dy(x, y, out):
     return div(neg(x), add(mul(x, x), mul(y, y)))
 
 
-atan2_p = _def_binary("atan2", np.arctan2, _atan2_dx, _atan2_dy, lower=Scalar("np.arctan2({0}, {1})"))
+atan2_p = _def_binary("atan2", np.arctan2, _atan2_dx, _atan2_dy, lower=Scalar("np.arctan2({0}, {1})"),
+                      allow="float")
 
 
 # --------------------------------------------------------------------------- unary
@@ -283,7 +298,7 @@ def _zero_deriv(x, o):
 
 
 neg_p = def_primitive(
-    "neg", abstract_eval=_unary_abstract("neg", False), impl=np.negative,
+    "neg", abstract_eval=_unary_abstract("neg", False, "num"), impl=np.negative,
     vjp=lambda ct, x, *, out: [neg(ct)], jvp=LINEAR,
     batch=batch_elementwise(lambda x: neg_p.bind(x)), lower=Scalar("(-{0})"))
 
@@ -364,7 +379,10 @@ polygamma_p = def_primitive(
                                          mul(tangents[0], polygamma(n + 1, primals[0]))),
     batch=batch_elementwise(lambda x, n: polygamma_p.bind(x, n=n)), lower=HOST)
 abs_p = _def_unary("abs", np.abs, lambda x, o: sign(x), float_only=False, lower=Scalar("abs({0})"))
-sign_p = _def_unary("sign", np.sign, _zero_deriv, float_only=False, lower=Scalar("np.sign({0})"))
+sign_p = _def_unary("sign", np.sign, _zero_deriv, float_only=False, allow="num",
+                    lower=Scalar("np.sign({0})",   # unsigned: 0 or 1 (np.sign would wrap -1)
+                                 int=lambda c, x: f"{c.T}({x} > 0)" if c.out.kind == "u"
+                                 else f"np.sign({x})"))
 floor_p = _def_unary("floor", np.floor, _zero_deriv, lower=Scalar("np.floor({0})"))
 ceil_p = _def_unary("ceil", np.ceil, _zero_deriv, lower=Scalar("np.ceil({0})"))
 
@@ -393,6 +411,10 @@ round_p = def_primitive(
 # --------------------------------------------------------------------------- integer_pow
 
 def _integer_pow_abstract(x, *, y):
+    _check_kind("integer_pow", "num", x)
+    if y < 0 and not is_float(x.dtype):
+        raise DTypeError(f"integer_pow: a negative exponent ({y}) needs a floating-point base, "
+                         f"got {x}")
     return Aval(x.shape, x.dtype, x.weak_type)
 
 

@@ -16,7 +16,6 @@ from ..core.ir import aval_of_value
 from ..core.lowering import HOST, Driver, IndexMap
 from ..core.primitive import LINEAR, PENDING, def_primitive
 
-LOWER_PENDING = PENDING("#4: Numba lowering is owned by the jit issue")
 
 
 def aval(x) -> Aval:
