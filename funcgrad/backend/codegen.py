@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.ir import Literal, Var
+from ..core.avals import short_dtype
 from ..core.lowering import KERNEL_FASTMATH, ArgReduce, Scalar, ScalarCtx, literal
 from . import cache
 from .fusion import classify
@@ -189,6 +190,7 @@ def gen_kernel(step, live_out: set, choose_inplace=None) -> Kernel:
         return f"e{v}", 0
 
     red_info = []
+    paired: dict = {}          # (two-result call, operand) -> (statement index, result, its name)
     for k, e in enumerate(eqns):
         kind, _ = kinds[k]
         if k in epi:
@@ -206,18 +208,19 @@ def gen_kernel(step, live_out: set, choose_inplace=None) -> Kernel:
         out = e.outputs[0]
         if kind == "ew":
             ctx = ScalarCtx([a.aval.dtype for a in e.inputs], out.aval.dtype)
+            expr_of[id(out)], level_of[id(out)] = f"t{k}", lvl
+            if _share_call(e.primitive.lower, ctx, exprs, f"t{k}", stmts, paired):
+                continue
             text = e.primitive.lower(ctx, *exprs, **e.params)
             if out.aval.dtype != np.bool_:
                 text = f"{ctx.T}({text})"
             stmts.append((lvl, f"t{k} = {text}"))
-            expr_of[id(out)], level_of[id(out)] = f"t{k}", lvl
         elif kind == "index":
             expr_of[id(out)], level_of[id(out)] = exprs[0], lvl
         else:
             red_info.append((k, exprs[0]))
             expr_of[id(out)] = f"x{k}" if kind == "argred" else f"s{k}"
 
-    _pair_sincos(stmts)
     unsafe = any("rt." in text for _, text in stmts)   # compensated formulas: no reassoc
     # accumulator lanes pay off (vectorized transcendentals) for long rows only; short rows get
     # the simpler kernel (which compiles faster): the row length class is part of the source
@@ -381,23 +384,21 @@ def _fastmath(eqns, reduce: bool) -> str:
     return "{" + ", ".join(repr(f) for f in order if f in flags) + "}"
 
 
-def _pair_sincos(stmts) -> None:
-    """``sin(x)`` and ``cos(x)`` of the same value share one range reduction: ``rt.sincos``."""
-    import re
-    pat = re.compile(r"^(t\d+) = (np\.float\d+)\(rt\.(sin|cos)_(f\d+)\((\w+)\)\)$")
-    seen = {}
-    for i, (lvl, text) in enumerate(stmts):
-        mt = pat.match(text)
-        if not mt:
-            continue
-        name, cast, fn, dt, arg = mt.groups()
-        other = seen.get((arg, dt, "cos" if fn == "sin" else "sin"))
-        if other is None:
-            seen[(arg, dt, fn)] = (i, name)
-            continue
-        j, oname = other
-        sin_t, cos_t = (oname, name) if fn == "cos" else (name, oname)
-        stmts[j] = (stmts[j][0], f"{sin_t}, {cos_t} = rt.sincos_{dt}({arg})")
-        stmts[i] = (lvl, "")
-        seen.pop((arg, dt, "cos" if fn == "sin" else "sin"))
-    stmts[:] = [st for st in stmts if st[1]]
+def _share_call(low, ctx, exprs, name, stmts, paired) -> bool:
+    """Ops whose lowering is one result of a two-result runtime call (``Scalar(pair=...)``:
+    ``sin`` and ``cos`` are the results of ``rt.sincos``, one range reduction) share one call on
+    the same operand: the second op's statement becomes ``a, b = call(x)``. Returns whether this
+    op's value was bound that way (no statement of its own)."""
+    pair = getattr(low, "pair", None)
+    if pair is None or len(exprs) != 1:
+        return False
+    fn, index = pair
+    key = (fn.format(dt=short_dtype(ctx.out)), exprs[0])
+    prev = paired.pop(key, None)
+    if prev is None or prev[1] == index:
+        paired[key] = (len(stmts), index, name)
+        return False
+    j, other_index, other_name = prev
+    names = [name, other_name] if index == 0 else [other_name, name]
+    stmts[j] = (stmts[j][0], f"{names[0]}, {names[1]} = {key[0]}({exprs[0]})")
+    return True

@@ -339,7 +339,7 @@ def _kernel_args(k, names, lo, hi, const, partials=None) -> str:
 
 def _matmul_rows(lines, e, sp, b, names, set_buf, fresh_roots) -> str:
     """Allocate a split matmul's output (to ``lines``); the phase line computing lane j's rows."""
-    (lc, rc), _ = e.params["dimension_numbers"]
+    lhs_t, rhs_t = sp.matmul
     lhs, rhs = e.inputs
     out = e.outputs[0]
     o = names(out)
@@ -349,8 +349,8 @@ def _matmul_rows(lines, e, sp, b, names, set_buf, fresh_roots) -> str:
     set_buf(out, frozenset([id(out)]))
     fresh_roots.add(id(out))
     rows = f"{b}[_lane]:{b}[_lane + 1]"
-    a = f"{names(lhs)}[:, {rows}].T" if sp.matmul else f"{names(lhs)}[{rows}]"
-    bb = names(rhs) if rc[0] == 0 else f"{names(rhs)}.T"
+    a = f"{names(lhs)}[:, {rows}].T" if lhs_t else f"{names(lhs)}[{rows}]"
+    bb = f"{names(rhs)}.T" if rhs_t else names(rhs)
     return f"        np.matmul({a}, {bb}, out={o}[{rows}])"
 
 

@@ -49,9 +49,6 @@ MIN_WORK = 200_000
 #: a step with less work joins a phase only to keep a row-wise chain in it (its inputs come from
 #: the phase); otherwise it runs before the phase, and its result is whole for every lane
 SMALL_STEP = 16_384
-#: NumPy ufuncs combining the per-lane partial results of a reduction over the split rows
-COMBINE = {"reduce_sum": "np.add", "reduce_max": "np.maximum", "reduce_min": "np.minimum",
-           "reduce_prod": "np.multiply"}
 
 
 def lane_count() -> int:
@@ -90,7 +87,7 @@ class Split:
         self.writes = writes
         self.partials = partials
         self.work = work
-        self.matmul = matmul       # (lhs transposed?) for a split dot_general
+        self.matmul = matmul       # (lhs transposed, rhs transposed) of a split matrix product
 
 
 def step_inputs(st) -> list:
@@ -133,8 +130,8 @@ def kernel_split(st, n_lanes: int):
     if over_rows:
         if "argred" in [kinds[k] for k in reds] or all(d in red_axes for d in live):
             return None          # an argmax or a full reduction: no per-lane partials
-        if any(st.eqns[k].primitive.name not in COMBINE for k in reds):
-            return None
+        if any(getattr(st.eqns[k].primitive.lower, "partials", None) is None for k in reds):
+            return None          # the reduction's record gives no way to combine partials
     kept = [d for d in live if d not in red_axes]
     reads: dict = {}
     for k, ops in enumerate(st.operands):
@@ -160,7 +157,7 @@ def kernel_split(st, n_lanes: int):
     for k, e in enumerate(st.eqns):
         for v in e.outputs:
             if over_rows and kinds[k] == "red":
-                partials[id(v)] = (v, COMBINE[e.primitive.name])
+                partials[id(v)] = (v, e.primitive.lower.partials)
                 continue
             s = _row_stride(v.aval.shape, rows)
             if s is None:
@@ -170,15 +167,19 @@ def kernel_split(st, n_lanes: int):
 
 
 def matmul_split(st, n_lanes: int, blas_ok: bool):
-    """The ``Split`` of a 2-D ``dot_general`` over its output rows, or None."""
-    if not blas_ok or len(st.eqns) != 1 or st.eqns[0].primitive.name != "dot_general":
+    """The ``Split`` of a 2-D matrix product (a driver step whose lowering says it is one, see
+    ``Driver.matmul``) over its output rows, or None."""
+    if not blas_ok or len(st.eqns) != 1:
         return None
     e = st.eqns[0]
-    (lc, rc), (lb, rb) = e.params["dimension_numbers"]
+    as_matmul = getattr(e.primitive.lower, "matmul", None)
+    mm = as_matmul(e) if as_matmul is not None else None
+    if mm is None:
+        return None
+    lhs_t, _ = mm
     lhs, rhs = e.inputs
     out = e.outputs[0]
-    if (lb or rb or len(lc) != 1 or lhs.aval.ndim != 2 or rhs.aval.ndim != 2
-            or not isinstance(lhs, Var) or not isinstance(rhs, Var)):
+    if not isinstance(lhs, Var) or not isinstance(rhs, Var):
         return None
     dt = out.aval.dtype
     if dt not in (np.float32, np.float64) or lhs.aval.dtype != dt or rhs.aval.dtype != dt:
@@ -186,11 +187,10 @@ def matmul_split(st, n_lanes: int, blas_ok: bool):
     rows, cols = out.aval.shape
     if rows < n_lanes:
         return None
-    k = lhs.aval.shape[lc[0]]
-    lhs_t = lc[0] == 0
+    k = lhs.aval.shape[0 if lhs_t else 1]
     reads = {id(rhs): None}
     reads[id(lhs)] = None if (lhs_t or lhs is rhs) else k
-    return Split(rows, reads, {id(out): cols}, {}, rows * cols * k // 4, matmul=lhs_t)
+    return Split(rows, reads, {id(out): cols}, {}, rows * cols * k // 4, matmul=mm)
 
 
 def even_bounds(rows: int, n: int) -> tuple:

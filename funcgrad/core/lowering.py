@@ -12,7 +12,8 @@ The jit backend (``funcgrad/backend``) reads these descriptors; primitives only 
   kernel is compiled with): ``afn`` turns ``x ** float(i)`` into a call of ``__powidf2``, which
   Numba does not link (the process aborts), and ``1 / sqrt(x)`` into an approximate reciprocal
   square root (NaN at 0); ``arcp`` turns ``x / s`` into ``x * (1 / s)`` (NaN for a subnormal
-  ``s``).
+  ``s``). ``pair=("rt.sincos_{dt}", 0)`` says the value is result 0 of a two-result runtime call
+  of the same operand, so ops of one kernel that are results of the same call share it.
 - ``IndexMap(fn)``: a data-movement primitive the fuser turns into indexing (broadcast, transpose,
   squeeze...). ``fn(in_aval, out_aval, **params)`` returns, for each operand dim, the output dim it
   is read along, or ``None`` for a size-1 dim; or ``None`` when indexing cannot express it (then
@@ -111,13 +112,14 @@ class Scalar(Lowering):
     kind = "scalar"
 
     def __init__(self, template, *, int=None, bool=None,  # noqa: A002 - dtype-kind names
-                 forbid: frozenset | set | tuple = ()):
+                 forbid: frozenset | set | tuple = (), pair: tuple | None = None):
         self.templates = {"float": template, "int": int if int is not None else template,
                           "bool": bool if bool is not None else (int if int is not None else template)}
         unknown = set(forbid) - KERNEL_FASTMATH
         if unknown:
             raise ValueError(f"Scalar(forbid=...): {sorted(unknown)} are not kernel fast-math flags")
         self.forbid = frozenset(forbid)
+        self.pair = pair     # (two-result runtime call, which result): see codegen._share_call
 
     def __call__(self, ctx: ScalarCtx, *xs: str, **params) -> str:
         t = self.templates[_kind(ctx.ins[0] if ctx.ins else ctx.out)]
@@ -165,13 +167,16 @@ def highest(dtype):
 
 
 class Reduce(Lowering):
-    """A reduction: ``identity(dtype)`` and the scalar ``combine`` template over ``{acc}``, ``{x}``."""
+    """A reduction: ``identity(dtype)`` and the scalar ``combine`` template over ``{acc}``, ``{x}``.
+    ``partials``: the NumPy ufunc (source text) that combines partial results computed on
+    separate rows (lanes), or None when they cannot be split."""
 
     kind = "reduce"
 
-    def __init__(self, identity: Callable, combine: str):
+    def __init__(self, identity: Callable, combine: str, partials: str | None = None):
         self.identity = identity
         self.combine = combine
+        self.partials = partials
 
     def __call__(self, acc: str, x: str) -> str:
         return self.combine.format(acc=acc, x=x)
@@ -200,14 +205,19 @@ class Driver(Lowering):
     """A NumPy expression in the generated plain-Python driver: ``fn(ctx, *names, **params)``.
     ``ctx.avals_in``/``ctx.avals_out`` give the types. ``contiguous``: the result is always
     C-contiguous (otherwise the driver makes it so); ``fresh``: it is a new buffer, never a view
-    of an operand (default: ``contiguous``), so later kernels may write into it."""
+    of an operand (default: ``contiguous``), so later kernels may write into it. ``matmul``: the
+    equation is a matrix product ``lhs @ rhs`` (``matmul(eqn)`` returns whether the lhs is read
+    transposed, or None when it is not a plain 2-D product), so lanes may compute its output rows
+    separately."""
 
     kind = "driver"
 
-    def __init__(self, fn: Callable, contiguous: bool = False, fresh: bool | None = None):
+    def __init__(self, fn: Callable, contiguous: bool = False, fresh: bool | None = None,
+                 matmul: Callable | None = None):
         self.fn = fn
         self.contiguous = contiguous
         self.fresh = contiguous if fresh is None else fresh
+        self.matmul = matmul
 
     def __call__(self, ctx, *names: str, **params) -> str:
         return self.fn(ctx, *names, **params)

@@ -8,7 +8,13 @@ Slots (all required; a slot may hold a marker with a reason instead of a rule):
   entry may be a zero-argument callable, evaluated only when that input needs its cotangent
 - ``jvp(primals, tangents, **params) -> (out, tangent_out)``; ``LINEAR`` derives it
 - ``batch(args, dims, **params) -> (out, dim)``
-- ``lower``: the Numba lowering (owned by the jit issue)
+- ``lower``: how ``jit`` compiles it (a descriptor of ``core/lowering.py``)
+
+Optional, for the optimization passes (``transforms/passes.py``): ``commutative`` (CSE may
+reorder the operands) and ``simplify`` rules, ``rule(ctx, eqn, ins)`` returning ``None``, an
+atom equal to the single output, or a replacement ``(primitive, inputs, params)``; ``ctx`` is the
+pass's view of the program (``ctx.scalar(atom)``, ``ctx.producer(atom)``, ``ctx.uses(atom)``).
+A family file may add a rule to a primitive of a lower layer with ``add_simplify``.
 """
 from __future__ import annotations
 
@@ -46,9 +52,13 @@ class Primitive:
     """A named operation with its rules. ``bind`` hands it to the current trace."""
 
     def __init__(self, name: str, *, abstract_eval, impl, vjp, jvp, batch, lower,
-                 multiple_results: bool = False):
+                 multiple_results: bool = False, commutative: bool = False,
+                 simplify: Callable | None = None, broadcasts_scalar: bool = False):
         self.name = name
         self.multiple_results = multiple_results
+        self.commutative = commutative
+        self.simplify_rules: list[Callable] = [simplify] if simplify is not None else []
+        self.broadcasts_scalar = broadcasts_scalar   # a 0-d operand makes a uniform output
         for slot, rule in zip(_SLOTS, (abstract_eval, impl, vjp, jvp, batch, lower)):
             if rule is None or not (callable(rule) or isinstance(rule, Marker)):
                 raise TypeError(f"primitive {name!r}: slot {slot!r} needs a rule or a marker, got {rule!r}")
@@ -64,14 +74,32 @@ class Primitive:
 
 
 def def_primitive(name: str, *, abstract_eval: Callable, impl: Callable, vjp, jvp, batch, lower,
-                  multiple_results: bool = False) -> Primitive:
+                  multiple_results: bool = False, commutative: bool = False,
+                  simplify: Callable | None = None, broadcasts_scalar: bool = False) -> Primitive:
     """Create and register a primitive. Every slot must be given (a rule or a marker)."""
     if name in PRIMITIVES:
         raise ValueError(f"primitive {name!r} is defined twice")
     p = Primitive(name, abstract_eval=abstract_eval, impl=impl, vjp=vjp, jvp=jvp, batch=batch,
-                  lower=lower, multiple_results=multiple_results)
+                  lower=lower, multiple_results=multiple_results, commutative=commutative,
+                  simplify=simplify, broadcasts_scalar=broadcasts_scalar)
     PRIMITIVES[name] = p
     return p
+
+
+def add_simplify(prim: Primitive, rule: Callable) -> Callable:
+    """Give ``prim`` one more simplification rule (see the module docstring); returns ``rule``."""
+    prim.simplify_rules.append(rule)
+    return rule
+
+
+def same_type(a, b) -> bool:
+    """Two atoms of the same shape and dtype (a rule may then replace one by the other)."""
+    return a.aval.shape == b.aval.shape and a.aval.dtype == b.aval.dtype
+
+
+def equals(scalar, value) -> bool:
+    """``ctx.scalar(atom)`` is known and equals ``value`` (never true for booleans)."""
+    return scalar is not None and scalar.dtype != bool and bool(scalar == value)
 
 
 class Zero:

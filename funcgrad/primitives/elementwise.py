@@ -18,7 +18,9 @@ import numpy as np
 from ..core.avals import Aval, is_float
 from ..core.errors import DTypeError, ShapeError
 from ..core.lowering import HOST, Scalar
-from ..core.primitive import LINEAR, NOT_DIFFERENTIABLE, Zero, def_primitive
+from ..core.ir import Literal
+from ..core.primitive import (LINEAR, NOT_DIFFERENTIABLE, Zero, add_simplify, def_primitive, equals,
+                              same_type)
 from .reductions import unbroadcast
 from .shape import aval, broadcast_in_dim, expand_dims, move_bdim, reshape, shape_of
 
@@ -318,8 +320,10 @@ rsqrt_p = _def_unary("rsqrt", _rsqrt_impl, lambda x, o: mul(const(x, -0.5), div(
                      lower=Scalar("{T}(1) / np.sqrt({0})", forbid={"arcp", "afn"}))
 cbrt_p = _def_unary("cbrt", np.cbrt, lambda x, o: div(const(x, 1 / 3), mul(o, o)),
                     lower=Scalar("np.cbrt({0})"))
-sin_p = _def_unary("sin", np.sin, lambda x, o: cos(x), lower=Scalar("rt.sin_{dt}({0})"))
-cos_p = _def_unary("cos", np.cos, lambda x, o: neg(sin(x)), lower=Scalar("rt.cos_{dt}({0})"))
+sin_p = _def_unary("sin", np.sin, lambda x, o: cos(x),
+                   lower=Scalar("rt.sin_{dt}({0})", pair=("rt.sincos_{dt}", 0)))
+cos_p = _def_unary("cos", np.cos, lambda x, o: neg(sin(x)),
+                   lower=Scalar("rt.cos_{dt}({0})", pair=("rt.sincos_{dt}", 1)))
 tan_p = _def_unary("tan", np.tan, lambda x, o: add(const(x, 1), mul(o, o)), lower=Scalar("np.tan({0})"))
 asin_p = _def_unary("asin", np.arcsin, lambda x, o: rsqrt(sub(const(x, 1), mul(x, x))),
                     lower=Scalar("np.arcsin({0})"))
@@ -651,3 +655,47 @@ def convert_element_type(x, new_dtype, weak_type: bool = False):
     if a.dtype == new_dtype and a.weak_type == weak_type:
         return x
     return convert_element_type_p.bind(x, new_dtype=new_dtype, weak_type=bool(weak_type))
+
+
+# --------------------------------------------------------------------------- simplification (jit passes)
+
+def _identity_operand(value, side):
+    """``x op c == x`` when the scalar ``c`` is ``value`` (``side``: which operand is ``c``)."""
+    def rule(ctx, eqn, ins):
+        x = ins[1 - side]
+        if equals(ctx.scalar(ins[side]), value) and same_type(x, eqn.outputs[0]):
+            return x
+        return None
+    return rule
+
+
+for _p in (add_p, add_any_p):
+    add_simplify(_p, _identity_operand(0, 1))
+    add_simplify(_p, _identity_operand(0, 0))
+add_simplify(sub_p, _identity_operand(0, 1))
+add_simplify(mul_p, _identity_operand(1, 1))
+add_simplify(mul_p, _identity_operand(1, 0))
+add_simplify(div_p, _identity_operand(1, 1))
+for _p in (add_p, add_any_p, mul_p, max_p, min_p, eq_p, ne_p, and_p, or_p, xor_p):
+    _p.commutative = True
+
+
+@lambda rule: add_simplify(neg_p, rule)
+def _double_neg(ctx, eqn, ins):
+    pe = ctx.producer(ins[0])
+    return pe.inputs[0] if pe is not None and pe.primitive is neg_p else None
+
+
+add_simplify(stop_gradient_p, lambda ctx, eqn, ins: ins[0])   # no gradient after staging
+add_simplify(integer_pow_p, lambda ctx, eqn, ins: ins[0] if eqn.params["y"] == 1 else None)
+add_simplify(convert_element_type_p, lambda ctx, eqn, ins:
+             ins[0] if ins[0].aval.dtype == eqn.outputs[0].aval.dtype else None)
+
+
+@lambda rule: add_simplify(select_n_p, rule)
+def _select_known(ctx, eqn, ins):
+    """A literal selector picks its case (clamped, as select_n does)."""
+    if not isinstance(ins[0], Literal):
+        return None
+    k = int(min(max(int(ctx.scalar(ins[0])), 0), len(ins) - 2))
+    return ins[1 + k] if same_type(ins[1 + k], eqn.outputs[0]) else None

@@ -10,9 +10,9 @@ import numpy as np
 from ..core.avals import Aval
 from ..core.errors import DTypeError, ShapeError
 from ..core.lowering import Driver
-from ..core.primitive import Zero, def_primitive
+from ..core.primitive import Zero, add_simplify, def_primitive
 from .elementwise import add_any
-from .shape import aval, shape_of, transpose
+from .shape import aval, shape_of, transpose, transpose_p
 
 
 def _free_dims(ndim, contract, batch):
@@ -141,10 +141,20 @@ def _dot_general_np(ctx, lhs, rhs, *, dimension_numbers, preferred_element_type=
     return expr if out == la.dtype else f"{expr}.astype(np.{out.name})"
 
 
+def _as_matmul(eqn):
+    """``(lhs transposed, rhs transposed)`` when the equation is a plain 2-D product
+    ``op(lhs) @ op(rhs)`` (one contracting dim, no batch dims), else None."""
+    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+    lhs, rhs = eqn.inputs
+    if lb or rb or len(lc) != 1 or lhs.aval.ndim != 2 or rhs.aval.ndim != 2:
+        return None
+    return lc[0] == 0, rc[0] == 1
+
+
 dot_general_p = def_primitive(
     "dot_general", abstract_eval=_dot_general_abstract, impl=_dot_general_impl,
     vjp=_dot_general_vjp, jvp=_dot_general_jvp, batch=_dot_general_batch,
-    lower=Driver(_dot_general_np, contiguous=True))
+    lower=Driver(_dot_general_np, contiguous=True, matmul=_as_matmul))
 
 
 def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
@@ -156,3 +166,54 @@ def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
         preferred_element_type = aval(lhs).dtype
     return dot_general_p.bind(lhs, rhs, dimension_numbers=dn,
                               preferred_element_type=np.dtype(preferred_element_type))
+
+
+# --------------------------------------------------------------------------- simplification (jit passes)
+
+@lambda rule: add_simplify(transpose_p, rule)
+def _transpose_of_dot(ctx, eqn, ins):
+    """``transpose(dot_general(a, b))`` that puts b's free dims first is ``dot_general(b, a)``
+    (when nothing else reads the product)."""
+    pe = ctx.producer(ins[0])
+    if pe is None or pe.primitive is not dot_general_p or ctx.uses(ins[0]) != 1:
+        return None
+    (lc, rc), (lb, rb) = pe.params["dimension_numbers"]
+    if lb:
+        return None
+    a, b = pe.inputs
+    nl = a.aval.ndim - len(lc)
+    nr = b.aval.ndim - len(rc)
+    if tuple(eqn.params["permutation"]) != tuple(range(nl, nl + nr)) + tuple(range(nl)):
+        return None
+    params = dict(pe.params)
+    params["dimension_numbers"] = ((tuple(rc), tuple(lc)), ((), ()))
+    return dot_general_p, [b, a], params
+
+
+@lambda rule: add_simplify(dot_general_p, rule)
+def _transposed_operands(ctx, eqn, ins):
+    """A transposed operand whose free dims keep their order is read in place (the transpose
+    goes into the dimension numbers)."""
+    (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+    new = list(ins)
+    dims = [[list(lc), list(lb)], [list(rc), list(rb)]]
+    changed = False
+    for side in (0, 1):
+        pe = ctx.producer(ins[side])
+        if pe is None or pe.primitive is not transpose_p:
+            continue
+        perm = pe.params["permutation"]
+        c, b = dims[side]
+        free = [d for d in range(len(perm)) if d not in c and d not in b]
+        mapped_free = [perm[d] for d in free]
+        if mapped_free != sorted(mapped_free):
+            continue
+        dims[side] = [[perm[d] for d in c], [perm[d] for d in b]]
+        new[side] = pe.inputs[0]
+        changed = True
+    if not changed:
+        return None
+    params = dict(eqn.params)
+    params["dimension_numbers"] = ((tuple(dims[0][0]), tuple(dims[1][0])),
+                                   (tuple(dims[0][1]), tuple(dims[1][1])))
+    return dot_general_p, new, params

@@ -9,8 +9,8 @@ import numpy as np
 from ..core.avals import Aval
 from ..core.errors import ShapeError
 from ..core.lowering import ArgReduce, Reduce, highest, lowest
-from ..core.primitive import LINEAR, NOT_DIFFERENTIABLE, Zero, def_primitive
-from .shape import (aval, broadcast_in_dim, move_bdim, reshape, shape_of)
+from ..core.primitive import LINEAR, NOT_DIFFERENTIABLE, Zero, add_simplify, def_primitive
+from .shape import (aval, broadcast_in_dim, move_bdim, reshape, reshape_p, shape_of)
 
 
 def _check_axes(x, axes, name):
@@ -54,7 +54,7 @@ def _reduce_sum_vjp(ct, x, *, out, axes):
 reduce_sum_p = def_primitive(
     "reduce_sum", abstract_eval=_reduce_abstract("reduce_sum"), impl=_reduce_sum_impl,
     vjp=_reduce_sum_vjp, jvp=LINEAR, batch=_batch_reduce(lambda x, **p: reduce_sum_p.bind(x, **p)),
-    lower=Reduce(lambda dtype: 0, "{acc} + {x}"))
+    lower=Reduce(lambda dtype: 0, "{acc} + {x}", partials="np.add"))
 
 
 def reduce_sum(x, axes):
@@ -123,13 +123,13 @@ reduce_max_p = def_primitive(
     "reduce_max", abstract_eval=_reduce_abstract("reduce_max"), impl=_reduce_max_impl,
     vjp=_extremum_vjp, jvp=_extremum_jvp(lambda x, **p: reduce_max_p.bind(x, **p)),
     batch=_batch_reduce(lambda x, **p: reduce_max_p.bind(x, **p)),
-    lower=Reduce(lowest, "({x} if ({x} > {acc} or {x} != {x}) else {acc})"))   # NaN-propagating, as np.max
+    lower=Reduce(lowest, "({x} if ({x} > {acc} or {x} != {x}) else {acc})", partials="np.maximum"))   # NaN-propagating, as np.max
 
 reduce_min_p = def_primitive(
     "reduce_min", abstract_eval=_reduce_abstract("reduce_min"), impl=_reduce_min_impl,
     vjp=_extremum_vjp, jvp=_extremum_jvp(lambda x, **p: reduce_min_p.bind(x, **p)),
     batch=_batch_reduce(lambda x, **p: reduce_min_p.bind(x, **p)),
-    lower=Reduce(highest, "({x} if ({x} < {acc} or {x} != {x}) else {acc})"))
+    lower=Reduce(highest, "({x} if ({x} < {acc} or {x} != {x}) else {acc})", partials="np.minimum"))
 
 
 def reduce_max(x, axes):
@@ -181,7 +181,7 @@ reduce_prod_p = def_primitive(
     "reduce_prod", abstract_eval=_reduce_abstract("reduce_prod"), impl=_reduce_prod_impl,
     vjp=_reduce_prod_vjp, jvp=_reduce_prod_jvp,
     batch=_batch_reduce(lambda x, **p: reduce_prod_p.bind(x, **p)),
-    lower=Reduce(lambda dtype: 1, "{acc} * {x}"))
+    lower=Reduce(lambda dtype: 1, "{acc} * {x}", partials="np.multiply"))
 
 
 def reduce_prod(x, axes):
@@ -238,4 +238,12 @@ def argmin(x, axis, index_dtype):
 
 
 # Rules above use elementwise ops, which are defined on top of this module (see shape.py).
+@lambda rule: add_simplify(reduce_sum_p, rule)
+def _sum_over_unit_axes(ctx, eqn, ins):
+    """A sum over size-1 axes only is a reshape."""
+    if all(ins[0].aval.shape[a] == 1 for a in eqn.params["axes"]):
+        return reshape_p, [ins[0]], {"new_sizes": eqn.outputs[0].aval.shape, "dimensions": None}
+    return None
+
+
 from . import elementwise as _ew  # noqa: E402

@@ -14,7 +14,7 @@ from ..core.avals import Aval
 from ..core.errors import ShapeError
 from ..core.ir import aval_of_value
 from ..core.lowering import HOST, Driver, IndexMap
-from ..core.primitive import LINEAR, PENDING, def_primitive
+from ..core.primitive import LINEAR, add_simplify, def_primitive, same_type
 
 
 
@@ -511,3 +511,55 @@ def rev(x, dimensions):
 # The VJP rules above use reductions and elementwise ops, which are defined on top of this module;
 # the module objects are bound here, once every name of this module exists.
 from . import elementwise as _ew, reductions as _red  # noqa: E402
+
+
+# --------------------------------------------------------------------------- simplification (jit passes)
+
+_RESHAPES = (reshape_p, squeeze_p, expand_dims_p)
+
+
+def _same_type_is_identity(ctx, eqn, ins):
+    """A reshape (squeeze, expand_dims) to the operand's own shape is the operand."""
+    return ins[0] if same_type(ins[0], eqn.outputs[0]) else None
+
+
+def _reshape_of_reshape(ctx, eqn, ins):
+    pe = ctx.producer(ins[0])
+    if pe is None or pe.primitive not in _RESHAPES:
+        return None
+    src, out = pe.inputs[0], eqn.outputs[0]
+    if same_type(src, out):
+        return src
+    return reshape_p, [src], {"new_sizes": out.aval.shape, "dimensions": None}
+
+
+for _p in _RESHAPES:
+    add_simplify(_p, _same_type_is_identity)
+    add_simplify(_p, _reshape_of_reshape)
+
+
+@lambda rule: add_simplify(broadcast_in_dim_p, rule)
+def _identity_broadcast(ctx, eqn, ins):
+    out = eqn.outputs[0]
+    if same_type(ins[0], out) and eqn.params["broadcast_dimensions"] == tuple(range(out.aval.ndim)):
+        return ins[0]
+    return None
+
+
+broadcast_in_dim_p.broadcasts_scalar = True
+
+
+@lambda rule: add_simplify(transpose_p, rule)
+def _transpose_rules(ctx, eqn, ins):
+    """The identity permutation is a no-op; two transposes compose into one."""
+    perm = tuple(eqn.params["permutation"])
+    if perm == tuple(range(len(perm))):
+        return ins[0]
+    pe = ctx.producer(ins[0])
+    if pe is not None and pe.primitive is transpose_p:
+        inner = pe.params["permutation"]
+        new = tuple(inner[i] for i in perm)
+        if new == tuple(range(len(new))):
+            return pe.inputs[0]
+        return transpose_p, [pe.inputs[0]], {"permutation": new}
+    return None

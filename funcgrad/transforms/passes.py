@@ -31,11 +31,8 @@ import numpy as np
 
 from ..core.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
 from ..core.lowering import INLINE, Scalar
-from ..primitives.linalg import dot_general_p
-from ..primitives.shape import reshape_p, transpose_p
 
 MAX_FOLD = 1 << 20   # elements: larger constants are computed at run time
-_COMMUTATIVE = {"add", "add_any", "mul", "max", "min", "eq", "ne", "and", "or", "xor"}
 
 
 # --------------------------------------------------------------------------- inlining
@@ -118,25 +115,33 @@ class _Sweep:
         self.env: dict[int, object] = {}
         self.known: dict[int, np.ndarray] = {id(v): c for v, c in zip(jaxpr.constvars, consts)}
         self.uniform: dict[int, np.ndarray] = {}     # var -> the scalar it is a broadcast of
-        self.producer: dict[int, Eqn] = {}
+        self.producers: dict[int, Eqn] = {}
         self.constvars = list(jaxpr.constvars)
         self.consts = list(consts)
         self.eqns: list[Eqn] = []
         self.cse: dict = {}
-        self.uses: dict[int, int] = {}
+        self.use_counts: dict[int, int] = {}
         self.changes = 0
         for e in jaxpr.eqns:
             for a in e.inputs:
                 if isinstance(a, Var):
-                    self.uses[id(a)] = self.uses.get(id(a), 0) + 1
+                    self.use_counts[id(a)] = self.use_counts.get(id(a), 0) + 1
         for a in jaxpr.outvars:
             if isinstance(a, Var):
-                self.uses[id(a)] = self.uses.get(id(a), 0) + 1
+                self.use_counts[id(a)] = self.use_counts.get(id(a), 0) + 1
 
     def read(self, a):
         while isinstance(a, Var) and id(a) in self.env:
             a = self.env[id(a)]
         return a
+
+    def producer(self, a):
+        """The equation (already simplified) that produced atom ``a``, if any."""
+        return self.producers.get(id(a)) if isinstance(a, Var) else None
+
+    def uses(self, a) -> int:
+        """How many equations (and outputs) of the program read ``a``."""
+        return self.use_counts.get(id(a), 0)
 
     def value(self, a):
         """The concrete value of an atom, if known."""
@@ -157,14 +162,6 @@ class _Sweep:
             self.uniform[id(a)] = u
             return u
         return None
-
-
-def _same_type(a, b) -> bool:
-    return a.aval.shape == b.aval.shape and a.aval.dtype == b.aval.dtype
-
-
-def _is(s, value) -> bool:
-    return s is not None and s.dtype != np.bool_ and bool(s == value)
 
 
 def _fold(sw: _Sweep, e: Eqn, ins):
@@ -197,129 +194,42 @@ def _fold(sw: _Sweep, e: Eqn, ins):
     return True
 
 
+def _scalar_operands(sw: _Sweep, e: Eqn, ins):
+    """An elementwise operand that is a broadcast scalar (or a constant of equal elements) is
+    replaced by the scalar, when the shape rule still gives the same output type."""
+    if not isinstance(e.primitive.lower, Scalar) or len(ins) < 2:
+        return None
+    out, p = e.outputs[0], e.params
+    new = list(ins)
+    changed = False
+    for i, a in enumerate(ins):
+        pe = sw.producer(a)
+        if pe is not None and pe.primitive.broadcasts_scalar and pe.inputs[0].aval.ndim == 0:
+            scalar = pe.inputs[0]
+        elif isinstance(a, Var) and a.aval.ndim and id(a) in sw.known and sw.scalar(a) is not None:
+            scalar = Literal(sw.scalar(a)[()], a.aval.update(shape=()))   # a constant of equal elements
+        else:
+            continue
+        trial = new[:i] + [scalar] + new[i + 1:]
+        try:
+            got = e.primitive.abstract_eval(*[x.aval for x in trial], **p)
+        except Exception:
+            continue
+        if got.shape == out.aval.shape and got.dtype == out.aval.dtype:
+            new = trial
+            changed = True
+    return (e.primitive, new, p) if changed else None
+
+
 def _rewrite(sw: _Sweep, e: Eqn, ins):
-    """An algebraic simplification: returns a replacement atom for the single output, a new
+    """One simplification: the primitive's own rules (its record's ``simplify_rules``), then the
+    generic scalar-operand rule. Returns a replacement atom for the single output, a new
     ``(primitive, inputs, params)``, or None."""
-    name = e.primitive.name
-    out = e.outputs[0]
-    p = e.params
-    if name in ("add", "add_any", "sub"):
-        if _is(sw.scalar(ins[1]), 0) and _same_type(ins[0], out):
-            return ins[0]
-        if name != "sub" and _is(sw.scalar(ins[0]), 0) and _same_type(ins[1], out):
-            return ins[1]
-    if name in ("mul", "div"):
-        if _is(sw.scalar(ins[1]), 1) and _same_type(ins[0], out):
-            return ins[0]
-        if name == "mul" and _is(sw.scalar(ins[0]), 1) and _same_type(ins[1], out):
-            return ins[1]
-    if name in ("neg",):
-        pe = sw.producer.get(id(ins[0]))
-        if pe is not None and pe.primitive.name == "neg":
-            return pe.inputs[0]
-    if name in ("stop_gradient",) or (name == "integer_pow" and p["y"] == 1):
-        return ins[0]
-    if name == "convert_element_type" and ins[0].aval.dtype == out.aval.dtype:
-        return ins[0]
-    if name in ("reshape", "squeeze", "expand_dims", "broadcast_in_dim", "transpose") and \
-            _same_type(ins[0], out) and (name != "transpose" or p["permutation"] == tuple(range(out.aval.ndim))):
-        if name != "broadcast_in_dim" or p["broadcast_dimensions"] == tuple(range(out.aval.ndim)):
-            return ins[0]
-    if name in ("reshape", "squeeze", "expand_dims"):
-        pe = sw.producer.get(id(ins[0]))
-        if pe is not None and pe.primitive.name in ("reshape", "squeeze", "expand_dims"):
-            src = pe.inputs[0]
-            if _same_type(src, out):
-                return src
-            return reshape_p, [src], {"new_sizes": out.aval.shape, "dimensions": None}
-    if name == "transpose":
-        pe = sw.producer.get(id(ins[0]))
-        if pe is not None and pe.primitive.name == "transpose":
-            inner, outer = pe.params["permutation"], p["permutation"]
-            perm = tuple(inner[i] for i in outer)
-            if perm == tuple(range(len(perm))):
-                return pe.inputs[0]
-            return transpose_p, [pe.inputs[0]], {"permutation": perm}
-        if pe is not None and pe.primitive.name == "dot_general" and sw.uses.get(id(ins[0]), 0) == 1:
-            r = _swap_dot(pe, p["permutation"])
-            if r is not None:
-                return r
-    if name == "select_n":
-        w = sw.scalar(ins[0]) if isinstance(ins[0], Literal) else None
-        if w is not None:
-            k = int(min(max(int(w), 0), len(ins) - 2))
-            if _same_type(ins[1 + k], out):
-                return ins[1 + k]
-    if name == "reduce_sum" and all(ins[0].aval.shape[a] == 1 for a in p["axes"]):
-        return reshape_p, [ins[0]], {"new_sizes": out.aval.shape, "dimensions": None}
-    if name == "dot_general":
-        r = _fold_transposes_into_dot(sw, ins, p)
+    for rule in e.primitive.simplify_rules:
+        r = rule(sw, e, ins)
         if r is not None:
             return r
-    if isinstance(e.primitive.lower, Scalar) and len(ins) >= 2:
-        new = list(ins)
-        changed = False
-        for i, a in enumerate(ins):
-            pe = sw.producer.get(id(a)) if isinstance(a, Var) else None
-            if pe is not None and pe.primitive.name == "broadcast_in_dim" and pe.inputs[0].aval.ndim == 0:
-                scalar = pe.inputs[0]
-            elif isinstance(a, Var) and a.aval.ndim and id(a) in sw.known and sw.scalar(a) is not None:
-                scalar = Literal(sw.scalar(a)[()], a.aval.update(shape=()))   # a constant of equal elements
-            else:
-                continue
-            trial = new[:i] + [scalar] + new[i + 1:]
-            try:
-                got = e.primitive.abstract_eval(*[x.aval for x in trial], **p)
-            except Exception:
-                continue
-            if got.shape == out.aval.shape and got.dtype == out.aval.dtype:
-                new = trial
-                changed = True
-        if changed:
-            return e.primitive, new, p
-    return None
-
-
-def _swap_dot(pe: Eqn, perm):
-    """``transpose(dot_general(a, b))`` that puts b's free dims first = ``dot_general(b, a)``."""
-    (lc, rc), (lb, rb) = pe.params["dimension_numbers"]
-    if lb:
-        return None
-    a, b = pe.inputs
-    nl = a.aval.ndim - len(lc)
-    nr = b.aval.ndim - len(rc)
-    if tuple(perm) != tuple(range(nl, nl + nr)) + tuple(range(nl)):
-        return None
-    params = dict(pe.params)
-    params["dimension_numbers"] = ((tuple(rc), tuple(lc)), ((), ()))
-    return dot_general_p, [b, a], params
-
-
-def _fold_transposes_into_dot(sw: _Sweep, ins, p):
-    (lc, rc), (lb, rb) = p["dimension_numbers"]
-    new = list(ins)
-    dims = [[list(lc), list(lb)], [list(rc), list(rb)]]
-    changed = False
-    for side in (0, 1):
-        pe = sw.producer.get(id(ins[side])) if isinstance(ins[side], Var) else None
-        if pe is None or pe.primitive.name != "transpose":
-            continue
-        perm = pe.params["permutation"]
-        c, b = dims[side]
-        nd = len(perm)
-        free = [d for d in range(nd) if d not in c and d not in b]
-        mapped_free = [perm[d] for d in free]
-        if mapped_free != sorted(mapped_free):
-            continue
-        dims[side] = [[perm[d] for d in c], [perm[d] for d in b]]
-        new[side] = pe.inputs[0]
-        changed = True
-    if not changed:
-        return None
-    params = dict(p)
-    params["dimension_numbers"] = ((tuple(dims[0][0]), tuple(dims[1][0])),
-                                   (tuple(dims[0][1]), tuple(dims[1][1])))
-    return dot_general_p, new, params
+    return _scalar_operands(sw, e, ins)
 
 
 def simplify(jaxpr: Jaxpr, consts) -> tuple[Jaxpr, list, int]:
@@ -346,7 +256,7 @@ def simplify(jaxpr: Jaxpr, consts) -> tuple[Jaxpr, list, int]:
             if id(e.outputs[0]) in sw.env:
                 continue
         in_keys = tuple(_atom_key(a) for a in ins)
-        if prim.name in _COMMUTATIVE:
+        if prim.commutative:
             in_keys = tuple(sorted(in_keys, key=repr))
         key = (prim.name, in_keys, _param_key(params))
         prev = sw.cse.get(key)
@@ -359,8 +269,8 @@ def simplify(jaxpr: Jaxpr, consts) -> tuple[Jaxpr, list, int]:
         new = Eqn(prim, ins, e.outputs, params, e.source)
         sw.eqns.append(new)
         for v in e.outputs:
-            sw.producer[id(v)] = new
-        if prim.name == "broadcast_in_dim":
+            sw.producers[id(v)] = new
+        if prim.broadcasts_scalar:
             s = sw.scalar(ins[0])
             if s is not None:
                 sw.uniform[id(e.outputs[0])] = s
