@@ -24,7 +24,7 @@ import functools
 import inspect
 import os
 import sys
-import time
+
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -49,35 +49,8 @@ def _debug_level() -> int:
 
 
 def _backend() -> str:
-    from .backend.program import backend_name
+    from .backend import backend_name
     return backend_name()
-
-
-# --------------------------------------------------------------------------- compiled programs
-
-class Executable:
-    """A compiled program: ``exe(*args)`` returns the flat outputs (NumPy arrays)."""
-
-    __slots__ = ("run", "consts", "in_dtypes", "program", "jaxpr", "backend")
-
-    def __init__(self, closed: ClosedJaxpr, name: str, n_args: int):
-        from .backend.program import build, load
-        t0 = time.perf_counter()
-        self.jaxpr = closed
-        self.program = build(closed, name)
-        self.backend = _backend()
-        level = _debug_level()
-        if level >= 3:
-            print(f"funcgrad.jit: generated source of {name}:\n{self.program.text()}", file=sys.stderr)
-        self.run = load(self.program, self.backend, level)
-        self.consts = tuple(_as_c_array(c) for c in closed.consts)
-        self.in_dtypes = [v.aval.dtype for v in closed.jaxpr.invars]
-        if level >= 4:
-            print(f"funcgrad.jit: {name} lowered and loaded in {time.perf_counter() - t0:.3f} s",
-                  file=sys.stderr)
-
-    def __call__(self, *args):
-        return self.run(*self.consts, *args)
 
 
 def _as_c_array(x, dtype=None) -> np.ndarray:
@@ -87,15 +60,17 @@ def _as_c_array(x, dtype=None) -> np.ndarray:
     return x if x.flags.c_contiguous else np.ascontiguousarray(x)
 
 
-def _compile(closed: ClosedJaxpr, name: str, n_args: int) -> Executable:
+def _compile(closed: ClosedJaxpr, name: str, program=None, optimized: bool = False):
+    """Optimize (unless ``optimized``) and compile ``closed``: a ``backend.Executable``."""
+    from . import backend
     level = _debug_level()
-    if level >= 1:
+    if level >= 1 and not optimized:
         print(f"funcgrad.jit: compiling {name} (called at {user_frame_info()}):\n{closed.pretty(source=True)}",
               file=sys.stderr)
-    opt = optimize(closed)
-    if level >= 2:
+    opt = closed if optimized else optimize(closed)
+    if level >= 2 and not optimized:
         print(f"funcgrad.jit: optimized {name}:\n{opt}", file=sys.stderr)
-    return Executable(opt, name, n_args)
+    return backend.compile(opt, name, program=program, debug=level)
 
 
 def _execute_call(jaxpr: Jaxpr, args):
@@ -106,7 +81,7 @@ def _execute_call(jaxpr: Jaxpr, args):
 
     def build():
         closed = ClosedJaxpr(jaxpr, [])
-        return _compile(closed, "call", len(args))
+        return _compile(closed, "call")
 
     exe = derived(jaxpr, ("exe", backend), build)
     ins = [_as_c_array(a, v.aval.dtype) for a, v in zip(args, jaxpr.invars)]
@@ -323,7 +298,7 @@ class Jitted:
         entry = self._entry(key, leaves, treedef, statics, EVAL)
         exe = entry.exe
         if exe is None:
-            exe = entry.exe = _compile(_closed_for_compile(entry), self.name, len(leaves))
+            exe = entry.exe = _compile(_closed_for_compile(entry), self.name)
         if fast_key is not None and len(leaves) == len(args):
             single = entry.out_tree.num_leaves == 1 and entry.out_tree == _LEAF_TREE
             self._fast[fast_key] = (exe.run, exe.consts, entry.out_tree, single, entry.out_types)
@@ -390,11 +365,11 @@ class Lowered:
     callable, ``jaxpr`` the optimized program."""
 
     def __init__(self, jitted: Jitted, entry: _Entry):
-        from .backend.program import build
+        from . import backend
         self._jitted = jitted
         self._entry = entry
         self.jaxpr = optimize(_closed_for_compile(entry))
-        self.program = build(self.jaxpr, jitted.name)
+        self.program = backend.lower(self.jaxpr, jitted.name)
 
     def as_text(self) -> str:
         """The optimized program as a comment, then the driver and the kernels' source."""
@@ -404,8 +379,8 @@ class Lowered:
     def compile(self) -> Callable:
         """Compile (or load from the cache) now; returns a function of the same arguments."""
         entry = self._entry
-        if entry.exe is None:
-            entry.exe = Executable(self.jaxpr, self._jitted.name, 0)
+        if entry.exe is None:     # the lowering above is compiled as it is (no second plan)
+            entry.exe = _compile(self.jaxpr, self._jitted.name, self.program, optimized=True)
         return self._jitted
 
 

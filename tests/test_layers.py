@@ -52,7 +52,7 @@ def test_imports_point_down_only():
     assert not bad, "upward imports:\n" + "\n".join(bad)
 
 
-def test_numba_is_imported_only_by_backend_compile():
+def test_numba_is_imported_only_by_the_backend():
     users = []
     for path in PKG.rglob("*.py"):
         for name, line in _imports(path):

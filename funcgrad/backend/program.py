@@ -1,9 +1,14 @@
-"""Build and load compiled programs: fusion plan -> generated source -> a Python callable.
+"""The backend's entry points: ``lower(closed) -> Program`` and ``compile(closed) -> Executable``.
 
-``build(closed)`` lowers an optimized ``ClosedJaxpr`` to a ``Program`` (driver + kernel sources);
-``load(program, backend)`` returns ``run(*consts, *args) -> tuple of arrays``:
+    optimized ClosedJaxpr --fusion.plan--> Plan --lanes.schedule--> units
+        --driver.generate (kernels: codegen.gen_kernel)--> Program --load--> Executable
 
-- ``"numba"``: kernels are compiled by Numba (``compile.py``, cached on disk);
+``lower`` computes the plan and the schedule once and generates the driver and kernel sources (a
+``Program``); ``compile`` loads a ``Program`` (lowering first when not given one) into an
+``Executable``: ``exe(*args)`` returns the flat outputs. ``load(program, backend)`` returns
+``run(*consts, *args) -> tuple of arrays``:
+
+- ``"numba"``: kernels are compiled by Numba (``numba_backend.py``, cached on disk);
 - ``"python"``: the same generated source runs as plain Python + NumPy (kernels are ordinary
   loops; slow, but every line can be stepped through with ``pdb``). No Numba import.
 """
@@ -16,7 +21,7 @@ import time
 import numpy as np
 
 from . import cache
-from .driver import Program, generate
+from .driver import Program, generate  # noqa: F401  (re-exported)
 from .fusion import plan
 
 BACKENDS = ("numba", "python")
@@ -30,12 +35,55 @@ def backend_name() -> str:
     return b
 
 
-def build(closed, name: str = "f") -> Program:
+def lower(closed, name: str = "f") -> Program:
     """Lower an optimized ``ClosedJaxpr`` (its constvars become the driver's first arguments)."""
     from .lanes import schedule
     jaxpr = closed.jaxpr
     p = plan(jaxpr)
     return generate(jaxpr, p, name, n_consts=len(jaxpr.constvars), units=schedule(p))
+
+
+class Executable:
+    """A compiled program: ``exe(*args)`` returns the flat outputs (NumPy arrays). ``run`` is the
+    driver itself (``run(*consts, *args)``), for callers that hold the constants."""
+
+    __slots__ = ("run", "consts", "in_dtypes", "program", "backend")
+
+    def __init__(self, program: Program, consts, in_dtypes, backend: str, run):
+        self.program = program
+        self.consts = consts
+        self.in_dtypes = in_dtypes
+        self.backend = backend
+        self.run = run
+
+    def __call__(self, *args):
+        return self.run(*self.consts, *args)
+
+
+def _c_array(x) -> np.ndarray:
+    """A C-contiguous base-class ndarray (0-d stays 0-d)."""
+    if type(x) is not np.ndarray:
+        x = np.asarray(x)
+    return x if x.flags.c_contiguous else np.ascontiguousarray(x)
+
+
+def compile(closed, name: str = "f", program: Program | None = None,  # noqa: A001
+            debug: int = 0) -> Executable:
+    """Compile an optimized ``ClosedJaxpr`` (or load ``program``, its lowering) on the current
+    backend. ``debug`` >= 3 prints the generated source, >= 4 the compile times."""
+    t0 = time.perf_counter()
+    if program is None:
+        program = lower(closed, name)
+    backend = backend_name()
+    if debug >= 3:
+        print(f"funcgrad.jit: generated source of {name}:\n{program.text()}", file=sys.stderr)
+    run = load(program, backend, debug)
+    exe = Executable(program, tuple(_c_array(c) for c in closed.consts),
+                     [v.aval.dtype for v in closed.jaxpr.invars], backend, run)
+    if debug >= 4:
+        print(f"funcgrad.jit: {name} lowered and loaded in {time.perf_counter() - t0:.3f} s",
+              file=sys.stderr)
+    return exe
 
 
 def _identity_njit(*args, **kwargs):
@@ -114,7 +162,7 @@ def load(program: Program, backend: str | None = None, debug: int = 0):
     g = dict(program.globals)
     t0 = time.perf_counter()
     if backend == "numba":
-        from . import compile as nb
+        from . import numba_backend as nb
         n_log = len(nb.compile_log)
         try:
             g.update(nb.load_kernels(list(program.kernels.values())))

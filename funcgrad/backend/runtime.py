@@ -17,7 +17,7 @@ numba, and everything it uses must appear in this file (a kernel's cache entry i
 """
 import numpy as np
 
-try:   # injected by funcgrad.backend.compile / .cache when loaded as the runtime library
+try:   # injected by funcgrad.backend.numba_backend / .cache when loaded as the runtime library
     njit, i32_as_f32, f32_as_i32, i64_as_f64, f64_as_i64  # noqa: B018
 except NameError:   # plain import (documentation, tests of the Python fallbacks)
     def njit(*args, **kwargs):

@@ -25,7 +25,7 @@ want = np.tanh(x) + x * want - 2 * x * np.exp(-x * x)
 out = {"ok": bool(np.allclose(g, want, rtol=1e-5, atol=1e-6)), "numba": "numba" in sys.modules,
        "warnings": [str(m.message) for m in w]}
 if out["numba"]:
-    from funcgrad.backend import compile as nb
+    from funcgrad.backend import numba_backend as nb
     out.update(nb.cache_stats())
 print(json.dumps(out))
 """
