@@ -20,13 +20,13 @@ from .core.avals import Aval, is_float
 from .core.ir import aval_of_value
 from .core.primitive import Zero
 from .core.source_info import user_frame_info
-from .core.trace import (EVAL, RecordingTrace, StagingTrace, Tracer, current_trace, eval_jaxpr,
+from .core.trace import (EVAL, StagingTrace, Tracer, current_trace, eval_jaxpr,
                          set_current_trace)
 from .core.tree_util import broadcast_prefix, tree_flatten, tree_map, tree_structure, tree_unflatten
 from .primitives.elementwise import convert_element_type, full_like_aval, zeros_like_aval
 from .primitives.shape import shape_of
 from .transforms.jvp import jvp_flat, linearize_flat
-from .transforms.vjp import backward_pass
+from .transforms.vjp import Recording
 from .transforms.vmap import move_batch_axis, vmap_flat
 
 
@@ -93,27 +93,19 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
     (Array(1., dtype=float64),)
     """
     flat, in_tree = tree_flatten(primals)
-    trace = RecordingTrace(current_trace(), "vjp")
-    tracers = [trace.new_arg(_as_value(x)) for x in flat]
-    try:
-        with set_current_trace(trace):
-            result = fun(*tree_unflatten(in_tree, tracers))
-        if has_aux:
-            if not (isinstance(result, (tuple, list)) and len(result) == 2):
-                raise TypeError("with has_aux=True the function must return a pair (output, aux), got "
-                                f"{type(result).__name__}")
-            result, aux = result
-            aux = tree_map(lambda t: _unwrap(trace, t), aux)
-        out_flat, out_tree = tree_flatten(result)
-        out_vals = [_unwrap(trace, t) for t in out_flat]
-        out_vars = [t.ir_var if isinstance(t, Tracer) and t._trace is trace else None for t in out_flat]
-    finally:
-        trace.invalidate()
-    jaxpr_outvars = [v for v in out_vars if v is not None]
-    from .core.ir import Jaxpr
-    tape = Jaxpr(trace.constvars, trace.invars, trace.eqns, jaxpr_outvars)
-    env = trace.env
-    in_avals = [v.aval for v in trace.invars]
+    aux = None
+    rec = Recording(lambda *xs: fun(*tree_unflatten(in_tree, xs)), [_as_value(x) for x in flat])
+    result = rec.result
+    if has_aux:
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
+            raise TypeError("with has_aux=True the function must return a pair (output, aux), got "
+                            f"{type(result).__name__}")
+        result, aux = result
+        aux = tree_map(rec.value, aux)
+    out_flat, out_tree = tree_flatten(result)
+    out_vals = [rec.value(t) for t in out_flat]
+    out_vars = [rec.var(t) for t in out_flat]
+    in_avals = [v.aval for v in rec.trace.invars]
     out_avals = [aval_of_value(v) for v in out_vals]
 
     def vjp_fn(ct):
@@ -128,13 +120,11 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
                                  f"shape {a.shape} (called at {user_frame_info()})")
         cts = []
         for c, a, v in zip(ct_flat, out_avals, out_vars):
-            if v is None:
-                continue
             c = _as_value(c)
-            if aval_of_value(c).dtype != a.dtype and is_float(a.dtype):
+            if v is not None and aval_of_value(c).dtype != a.dtype and is_float(a.dtype):
                 c = convert_element_type(c, a.dtype)
             cts.append(c)
-        in_cts = backward_pass(tape, env, cts, trace.invars)
+        in_cts = rec.pullback(out_flat, cts)
         in_cts = [_zeros_for(a) if c is None else c for c, a in zip(in_cts, in_avals)]
         return tuple(tree_unflatten(in_tree, in_cts))
 
@@ -147,12 +137,6 @@ def _as_value(x):
     if isinstance(x, (Tracer, np.ndarray, np.generic, bool, int, float, complex)):
         return x
     return as_array(np.asarray(x))
-
-
-def _unwrap(trace, t):
-    if isinstance(t, Tracer) and t._trace is trace:
-        return t.val
-    return t
 
 
 def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, allow_int: bool = False):

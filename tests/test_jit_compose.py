@@ -115,3 +115,20 @@ def test_numba_backend_agrees(backend, rng):
         np.testing.assert_allclose(fg.jit(fg.grad(f))(x), fg.grad(f)(x), rtol=1e-10)
         np.testing.assert_allclose(fg.grad(fg.jit(f))(x), fg.grad(f)(x), rtol=1e-10)
         np.testing.assert_allclose(fg.vmap(fg.jit(f))(np.stack([x, x])), [f(x), f(x)], rtol=1e-12)
+
+
+def test_grad_of_jit_runs_the_forward_once():
+    """grad(jit(f)): one forward program returning the residuals, one backward program reading
+    them; the backward recomputes nothing of the forward (no tanh/sin in it)."""
+    def f(x):
+        return jnp.sum(jnp.tanh(x) ** 2 * jnp.sin(x))
+
+    x = np.linspace(0.0, 1.0, 5)
+    closed = fg.make_jaxpr(fg.grad(fg.jit(f)))(x)
+    calls = [e for e in closed.eqns if e.primitive.name == "call"]
+    assert [e.params["name"] for e in calls] == ["fwd_f", "bwd_f"], closed
+    bwd = {e.primitive.name for e in calls[1].params["jaxpr"].eqns}
+    assert not bwd & {"tanh", "sin"}, calls[1].params["jaxpr"]
+    np.testing.assert_allclose(fg.grad(fg.jit(f))(x), fg.grad(f)(x), rtol=1e-12)
+    # eagerly too: the recorded call saved its residuals for the backward sweep
+    np.testing.assert_allclose(fg.jit(fg.grad(fg.jit(f)))(x), fg.grad(f)(x), rtol=1e-12)

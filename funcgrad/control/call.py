@@ -33,7 +33,8 @@ from ..core.trace import EVAL, RecordingTrace, StagingTrace, Tracer, eval_jaxpr,
 from ..primitives.elementwise import zeros_like_aval
 from ..primitives.shape import move_bdim, shape_of
 from ..transforms.jvp import JVPTrace, JVPTracer
-from ..transforms.vjp import backward_pass
+from ..transforms.passes import dce
+from ..transforms.vjp import Recording, backward_pass
 from ..transforms.vmap import BatchTrace, BatchTracer
 
 
@@ -136,6 +137,72 @@ def _vjp_program(jaxpr: Jaxpr):
     return prog, consts, floats
 
 
+def _vjp_split(jaxpr: Jaxpr):
+    """The forward program ``(*args) -> (*outs, *residuals)`` and the backward program
+    ``(*args, *residuals, *out_cts) -> cotangents of the float inputs``: the forward runs once;
+    the residuals are exactly the recorded values the staged backward sweep reads (the backward
+    program is staged on every recorded value, and the ones it does not use are dropped)."""
+    n_in = len(jaxpr.invars)
+    floats = [i for i, v in enumerate(jaxpr.invars) if is_float(v.aval.dtype)]
+    box = {}
+
+    def fwd(*args):
+        rec = Recording(lambda *xs: eval_jaxpr(jaxpr, [], list(xs)), args, "vjp")
+        tr = rec.trace
+        saved = list(tr.constvars) + [v for e in tr.eqns for v in e.outputs]
+        box.update(rec=rec, saved=saved)
+        return [rec.value(o) for o in rec.result] + [tr.env[v] for v in saved]
+
+    in_avals = [v.aval for v in jaxpr.invars]
+    fwd_prog, fwd_consts = stage(fwd, in_avals, "vjp_fwd")
+    rec, saved = box["rec"], box["saved"]
+    outs = rec.result
+    n_saved = len(saved)
+
+    def bwd(*xs):
+        args, res, cts = xs[:n_in], xs[n_in:n_in + n_saved], xs[n_in + n_saved:]
+        env = dict(zip(rec.trace.invars, args))
+        env.update(zip(saved, res))
+        in_cts = rec.pullback(outs, list(cts), env)
+        return [zeros_like_aval(jaxpr.invars[i].aval.strip_weak()) if in_cts[i] is None else in_cts[i]
+                for i in floats]
+
+    bwd_avals = in_avals + [v.aval for v in saved] + [v.aval.strip_weak() for v in jaxpr.outvars]
+    bwd_prog, bwd_consts = stage(bwd, bwd_avals, "vjp_bwd")
+    # keep the residuals the backward program reads
+    nc = len(bwd_consts)
+    used = {id(a) for e in bwd_prog.eqns for a in e.inputs} | {id(a) for a in bwd_prog.outvars}
+    res_vars = bwd_prog.invars[nc + n_in:nc + n_in + n_saved]
+    keep = [k for k, v in enumerate(res_vars) if id(v) in used]
+    inv = bwd_prog.invars
+    bwd_prog = Jaxpr([], inv[:nc + n_in] + [res_vars[k] for k in keep] + inv[nc + n_in + n_saved:],
+                     bwd_prog.eqns, bwd_prog.outvars)
+    n_out = len(jaxpr.outvars)
+    fwd_prog, _ = dce(Jaxpr([], fwd_prog.invars, fwd_prog.eqns,
+                            fwd_prog.outvars[:n_out] + [fwd_prog.outvars[n_out + k] for k in keep]), [])
+    return fwd_prog, fwd_consts, bwd_prog, bwd_consts, floats
+
+
+def _call_vjp_fwd(*args, jaxpr, name):
+    """Recorded for grad: the forward program, returning the outputs and the residuals."""
+    fwd_prog, fwd_consts, _, _, _ = derived(jaxpr, "vjp_split", lambda: _vjp_split(jaxpr))
+    res = bind_call(fwd_prog, fwd_consts, list(args), f"fwd_{name}")
+    n_out = len(jaxpr.outvars)
+    return list(res[:n_out]), (list(args), list(res[n_out:]))
+
+
+def _call_vjp_bwd(residuals, ct, *, jaxpr, name):
+    """The backward program on the saved residuals (no second forward pass)."""
+    _, _, bwd_prog, bwd_consts, floats = derived(jaxpr, "vjp_split", lambda: _vjp_split(jaxpr))
+    args, res = residuals
+    cts = list(ct) if isinstance(ct, (list, tuple)) else [ct]
+    got = bind_call(bwd_prog, bwd_consts, args + res + cts, f"bwd_{name}")
+    out = [None] * len(args)
+    for k, i in enumerate(floats):
+        out[i] = got[k]
+    return out
+
+
 def _call_vjp(ct, *args, out, jaxpr, name):
     prog, consts, floats = derived(jaxpr, "vjp", lambda: _vjp_program(jaxpr))
     cts = list(ct) if isinstance(ct, (list, tuple)) else [ct]
@@ -233,3 +300,5 @@ def _call_batch(args, dims, *, jaxpr, name):
 call_p = def_primitive(
     "call", abstract_eval=_call_abstract, impl=_call_impl, vjp=_call_vjp, jvp=_call_jvp,
     batch=_call_batch, lower=INLINE, multiple_results=True)
+call_p.vjp_fwd = _call_vjp_fwd
+call_p.vjp_bwd = _call_vjp_bwd

@@ -59,6 +59,11 @@ class Primitive:
         self.commutative = commutative
         self.simplify_rules: list[Callable] = [simplify] if simplify is not None else []
         self.broadcasts_scalar = broadcasts_scalar   # a 0-d operand makes a uniform output
+        # reverse mode with saved residuals (``call``): when recorded for grad, ``vjp_fwd(*args,
+        # **params) -> (outs, residuals)`` runs instead of the primitive, and the backward sweep
+        # calls ``vjp_bwd(residuals, ct, **params) -> in_cts`` instead of ``vjp``
+        self.vjp_fwd: Callable | None = None
+        self.vjp_bwd: Callable | None = None
         for slot, rule in zip(_SLOTS, (abstract_eval, impl, vjp, jvp, batch, lower)):
             if rule is None or not (callable(rule) or isinstance(rule, Marker)):
                 raise TypeError(f"primitive {name!r}: slot {slot!r} needs a rule or a marker, got {rule!r}")

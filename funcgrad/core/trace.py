@@ -410,7 +410,12 @@ class RecordingTrace(Trace):
                 own_vars.append(None)
         if not own:
             return bind_in(self.parent, prim, args, params)
-        out = bind_in(self.parent, prim, vals, params)
+        residuals = None
+        if prim.vjp_fwd is not None:      # forward once, keeping what the backward reads
+            with set_current_trace(self.parent):
+                out, residuals = prim.vjp_fwd(*vals, **params)
+        else:
+            out = bind_in(self.parent, prim, vals, params)
         env = self.env
         atoms = []
         for var, v in zip(own_vars, vals):
@@ -424,6 +429,8 @@ class RecordingTrace(Trace):
             var = Var(aval_of_value(out))
             env[var] = out
             self.eqns.append(Eqn(prim, atoms, [var], params, source))
+            if residuals is not None:
+                env[self.eqns[-1]] = residuals
             return RecordingTracer(self, out, var)
         outvars = []
         tracers = []
@@ -433,6 +440,8 @@ class RecordingTrace(Trace):
             outvars.append(var)
             tracers.append(RecordingTracer(self, o, var))
         self.eqns.append(Eqn(prim, atoms, outvars, params, source))
+        if residuals is not None:
+            env[self.eqns[-1]] = residuals
         return tracers
 
 

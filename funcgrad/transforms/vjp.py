@@ -17,6 +17,7 @@ from ..core.avals import is_float
 from ..core.errors import FuncgradError
 from ..core.ir import Jaxpr, Literal, Var
 from ..core.primitive import Marker
+from ..core.trace import RecordingTrace, Tracer, current_trace, set_current_trace
 from ..primitives.elementwise import add_any, zeros_like_aval
 
 
@@ -34,6 +35,49 @@ def active_vars(jaxpr: Jaxpr, wrt) -> set:
         if any(isinstance(a, Var) and id(a) in active for a in eqn.inputs):
             active.update(id(v) for v in eqn.outputs if is_float(v.aval.dtype))
     return active
+
+
+class Recording:
+    """``fun(*args)`` run once and recorded (``grad``'s forward pass, and ``call``'s): the values
+    it computes in the enclosing trace, and the tape the backward sweep walks.
+
+    ``vjp_flat`` of ``api.vjp`` and of the ``call`` primitive are both this: record, then
+    ``pullback`` any number of times.
+
+    >>> import funcgrad.numpy as jnp
+    >>> rec = Recording(lambda x: jnp.sin(x) * x, [2.0])
+    >>> float(rec.value(rec.result)), [float(c) for c in rec.pullback([rec.result], [1.0])]
+    (1.8185948536513634, [0.077...])
+    """
+
+    def __init__(self, fun, args, name: str = "vjp"):
+        self.trace = trace = RecordingTrace(current_trace(), name)
+        tracers = [trace.new_arg(a) for a in args]
+        try:
+            with set_current_trace(trace):
+                self.result = fun(*tracers)
+        finally:
+            trace.invalidate()
+
+    def value(self, t):
+        """The value of a result in the enclosing trace."""
+        return t.val if isinstance(t, Tracer) and t._trace is self.trace else t
+
+    def var(self, t):
+        """The tape variable of a result (None: a constant, no cotangent flows)."""
+        return t.ir_var if isinstance(t, Tracer) and t._trace is self.trace else None
+
+    def tape(self, outs) -> Jaxpr:
+        tr = self.trace
+        return Jaxpr(tr.constvars, tr.invars, tr.eqns, [v for v in map(self.var, outs) if v is not None])
+
+    def pullback(self, outs, cts, env: dict | None = None) -> list:
+        """Cotangents of the arguments (``None`` where none flows) given ``cts`` of ``outs``
+        (the results that are tape variables; others are skipped). ``env`` replaces the recorded
+        values (a backward program staged on its own takes them as inputs)."""
+        tr = self.trace
+        out_cts = [c for o, c in zip(outs, cts) if self.var(o) is not None]
+        return backward_pass(self.tape(outs), tr.env if env is None else env, out_cts, tr.invars)
 
 
 def backward_pass(jaxpr: Jaxpr, env: dict, out_cts: list, wrt: list) -> list:
@@ -75,8 +119,12 @@ def backward_pass(jaxpr: Jaxpr, env: dict, out_cts: list, wrt: list) -> list:
         needs = [_needs(a) for a in eqn.inputs]
         if not any(needs):
             continue
-        args = [a.val if isinstance(a, Literal) else env[a] for a in eqn.inputs]
-        in_cts = rule(ct, *args, out=out, **eqn.params)
+        residuals = env.get(eqn) if prim.vjp_bwd is not None else None
+        if residuals is not None:        # saved by the forward pass (Primitive.vjp_fwd)
+            in_cts = prim.vjp_bwd(residuals, ct, **eqn.params)
+        else:
+            args = [a.val if isinstance(a, Literal) else env[a] for a in eqn.inputs]
+            in_cts = rule(ct, *args, out=out, **eqn.params)
         for a, need, r in zip(eqn.inputs, needs, in_cts):
             if need and r is not None:
                 accumulate(a, r() if callable(r) else r)
