@@ -32,6 +32,7 @@ import numpy as np
 from .core.array import Array, WeakArray
 from .core.config import config
 from .core.ir import ClosedJaxpr, Jaxpr, aval_of_value
+from .core.lru import LRU, size_from_env
 from .core.source_info import user_frame_info
 from .core.trace import EVAL, Tracer, current_trace, eval_jaxpr
 from .core.tree_util import tree_flatten, tree_unflatten
@@ -128,6 +129,8 @@ class _Entry:
 
 
 _LEAF_TREE = tree_flatten(0)[1]
+#: compiled signatures kept per jitted function (``FUNCGRAD_JIT_CACHE_SIZE``)
+_CACHE_SIZE = size_from_env("FUNCGRAD_JIT_CACHE_SIZE", 64)
 _CFG = config.__dict__["_values"]
 
 
@@ -176,7 +179,10 @@ class Jitted:
         self.static_argnames = names
         self.donate_argnums = donate_argnums
         self.inline = inline
-        self._cache: dict = {}
+        # compiled programs by signature (a bounded, thread-safe LRU); ``_fast`` indexes the
+        # plain-array signatures of its entries for the call fast path, and is rebuilt when the
+        # LRU drops one (so a dropped program's memory is released)
+        self._cache = LRU(_CACHE_SIZE, on_evict=self._forget_fast)
         self._fast: dict = {}
 
     # ----------------------------------------------------------------- argument handling
@@ -260,7 +266,7 @@ class Jitted:
         jaxpr, consts = stage(flat_fun, avals, "jit", parent=parent)
         entry = _Entry(jaxpr, consts, out_tree[0])
         if not any(isinstance(c, Tracer) for c in consts):
-            self._cache[key] = entry
+            entry = self._cache.put(key, entry)
         return entry
 
     # ----------------------------------------------------------------- calling
@@ -301,6 +307,8 @@ class Jitted:
             exe = entry.exe = _compile(_closed_for_compile(entry), self.name)
         if fast_key is not None and len(leaves) == len(args):
             single = entry.out_tree.num_leaves == 1 and entry.out_tree == _LEAF_TREE
+            if len(self._fast) >= _CACHE_SIZE:
+                self._fast.clear()
             self._fast[fast_key] = (exe.run, exe.consts, entry.out_tree, single, entry.out_types)
         ins = [x if (type(x) is np.ndarray and x.flags.c_contiguous) else _as_c_array(x, d)
                for x, d in zip(leaves, exe.in_dtypes)]
@@ -347,6 +355,9 @@ class Jitted:
 
     def clear_cache(self) -> None:
         self._cache.clear()
+        self._fast.clear()
+
+    def _forget_fast(self, key, entry) -> None:
         self._fast.clear()
 
     def __repr__(self):

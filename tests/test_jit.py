@@ -200,3 +200,37 @@ def test_readonly_and_noncontiguous_inputs(rng):
     f = fg.jit(lambda a, b: a * b + 1.0)
     np.testing.assert_allclose(f(x.T, x.T), x.T * x.T + 1.0)
     np.testing.assert_allclose(f(ro, x), ro * x + 1.0)
+
+
+def test_compiled_signatures_are_bounded_lru(monkeypatch):
+    """A function called at many shapes keeps at most FUNCGRAD_JIT_CACHE_SIZE programs, dropping
+    the least recently used (a recent one survives)."""
+    import sys
+    fj = sys.modules["funcgrad.jit"]
+    monkeypatch.setattr(fj, "_CACHE_SIZE", 3)
+    f = fg.jit(lambda x: x * 2.0)
+    for n in range(1, 6):
+        f(np.ones(n))
+        f(np.ones(1))            # keep n=1 the most recently used
+    assert f._cache_size() == 3
+    sizes = sorted(k[1][0][0][0] for k in f._cache.keys())   # the first leaf's length
+    assert sizes == [1, 4, 5], sizes
+    np.testing.assert_allclose(f(np.ones(2)), 2.0)   # an evicted signature compiles again
+
+
+def test_jit_is_thread_safe_on_first_calls():
+    import threading
+    f = fg.jit(lambda x: jnp.tanh(x) * 3.0)
+    xs = [np.full(n, 0.5) for n in (3, 4, 3, 4, 5, 3)]
+    out = [None] * len(xs)
+
+    def work(i):
+        out[i] = f(xs[i])
+
+    ts = [threading.Thread(target=work, args=(i,)) for i in range(len(xs))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    for x, o in zip(xs, out):
+        np.testing.assert_allclose(o, np.tanh(x) * 3.0)

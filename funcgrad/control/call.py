@@ -27,6 +27,7 @@ from typing import Callable
 from ..core.avals import is_float
 from ..core.errors import FuncgradError
 from ..core.ir import Jaxpr, aval_of_value
+from ..core.lru import LRU, size_from_env
 from ..core.lowering import INLINE
 from ..core.primitive import Zero, def_primitive
 from ..core.trace import EVAL, RecordingTrace, StagingTrace, Tracer, eval_jaxpr, set_current_trace
@@ -52,22 +53,14 @@ def set_executor(fn: Callable) -> None:
 
 # --------------------------------------------------------------------------- derived programs
 
-_DERIVED: dict[int, tuple[Jaxpr, dict]] = {}
-_MAX_DERIVED = 1024
+#: programs derived from a sub-program (its VJP, JVP, vmap, compiled executable), per sub-program
+_DERIVED = LRU(size_from_env("FUNCGRAD_DERIVED_CACHE_SIZE", 1024))
 
 
 def derived(jaxpr: Jaxpr, key, build: Callable):
-    """``build()`` cached per (``jaxpr`` object, ``key``)."""
-    entry = _DERIVED.get(id(jaxpr))
-    if entry is None or entry[0] is not jaxpr:
-        if len(_DERIVED) > _MAX_DERIVED:
-            _DERIVED.clear()
-        entry = (jaxpr, {})
-        _DERIVED[id(jaxpr)] = entry
-    cache = entry[1]
-    if key not in cache:
-        cache[key] = build()
-    return cache[key]
+    """``build()`` cached per (``jaxpr`` object, ``key``) in a bounded LRU."""
+    entry = _DERIVED.get_or_build(id(jaxpr), lambda: (jaxpr, LRU(64)))   # (it holds the jaxpr,
+    return entry[1].get_or_build(key, build)                              # so its id stays unique)
 
 
 def stage(fn: Callable, in_avals, name: str = "jit", parent=EVAL) -> tuple[Jaxpr, list]:
