@@ -276,11 +276,17 @@ def generate(jaxpr, plan: Plan, name: str = "f", n_consts: int = 0, units=None) 
         globals_["_run_phase"] = run_phase
 
     outs = []
+    caller_roots = {id(v) for v in list(jaxpr.constvars) + list(jaxpr.invars)}
+    returned: set = set()
     for a in jaxpr.outvars:
         if isinstance(a, Literal):
             outs.append(f"np.array({literal(a.val, a.aval.dtype)}, np.{a.aval.dtype.name})")
-        else:
-            outs.append(names(a))
+            continue
+        rs = roots.get(id(a), frozenset([id(a)]))
+        # outputs are new arrays: never a view of an argument or a constant (the caller may
+        # update those in place), nor of another output
+        outs.append(f"{names(a)}.copy()" if rs & caller_roots or rs & returned else names(a))
+        returned |= rs
     lines.append(f"    return ({', '.join(outs)}{',' if len(outs) == 1 else ''})")
     src = header + "\n\n" + "\n".join(lines) + "\n"
     return Program(name, src, kernels, globals_, n_consts, str(jaxpr))
