@@ -1,14 +1,10 @@
 """Generate the plain-Python driver of a program: it allocates buffers, calls BLAS through NumPy
-and the fused kernels of ``codegen.py``, and runs phases on all lanes (``lanes.py``).
+and the fused kernels of ``codegen.py``, and runs phases on all lanes (scheduled by
+``lanes.py``, emitted by ``phases.py``, run by ``process.run_phase``).
 
 The driver calls kernels with views of C-contiguous arrays (``x.reshape(n)`` costs no copy),
 BLAS through NumPy, and NumPy for everything else; a kernel whose input is a dead temporary of
 the same shape writes its output into it (``tanh(x @ w + b)`` overwrites the matmul result).
-
-A phase of the schedule becomes a nested function ``_phaseN(_lane)`` running its steps on the
-lane's rows (kernels from ``B[_lane]`` to ``B[_lane + 1]``, matmuls on row slices written into
-a preallocated output), called through ``_run_phase``; every buffer a phase writes is allocated
-before it, and reductions over the split rows are combined after it.
 """
 from __future__ import annotations
 
@@ -86,13 +82,12 @@ def _py_value(v, emit_global) -> str:
 class Program:
     """A lowered program: driver source, the kernels it calls, and the globals it needs."""
 
-    def __init__(self, name, driver_source, kernels, globals_, n_consts, jaxpr_text):
+    def __init__(self, name, driver_source, kernels, globals_, n_consts):
         self.name = name
         self.driver_source = driver_source
         self.kernels = kernels            # {name: Kernel}
         self.globals = globals_
         self.n_consts = n_consts
-        self.jaxpr_text = jaxpr_text
 
     def text(self) -> str:
         parts = [self.driver_source]
@@ -118,25 +113,79 @@ def _shape_text(s):
 
 def generate(jaxpr, plan: Plan, name: str = "f", n_consts: int = 0, units=None) -> Program:
     """The driver of ``jaxpr`` (constvars first, then invars) following ``plan``; ``units``
-    (``lanes.schedule``) orders its steps and groups some into phases run on all lanes."""
-    from .lanes import Unit, step_inputs
-    names = Namer()
-    globals_: dict = {"np": np, "_c": _c}
-    kernels: dict = {}
+    (``lanes.schedule``) orders its steps and groups some into phases run on all lanes
+    (emitted by ``phases.py``)."""
+    from .lanes import Unit
+    from .phases import emit_phase
     if units is None:
         units = [Unit("serial", [st]) for st in plan.steps]
+    w = DriverWriter(jaxpr, units)
+    si = 0
+    for pn, u in enumerate(units):
+        if u.kind == "serial":
+            w.serial_step(u.steps[0], si)
+        else:
+            emit_phase(w, u, pn, si)
+        si += len(u.steps)
+    return w.program(name, n_consts)
 
-    def emit_global(gname, value):
+
+class DriverWriter:
+    """The state of one driver being written: names, globals, the kernels it calls, and the
+    buffer analysis (which values alias which buffers, when each is last read) that decides
+    where a kernel may write in place and which outputs must be copied."""
+
+    def __init__(self, jaxpr, units):
+        from .lanes import step_inputs
+        self.jaxpr = jaxpr
+        self.names = Namer()
+        self.globals: dict = {"np": np, "_c": _c}
+        self.kernels: dict = {}
+        self._const_names: dict = {}
+        for v in list(jaxpr.constvars) + list(jaxpr.invars):
+            self.names(v)
+        for e in jaxpr.eqns:
+            for v in e.outputs:
+                self.names(v)
+        self.lines = [f"def run({', '.join(self.names(v) for v in list(jaxpr.constvars) + list(jaxpr.invars))}):"]
+        self.steps = [st for u in units for st in u.steps]          # execution order
+        self.split_of: dict = {}                                   # step index -> (Split, phase)
+        si = 0
+        for pn, u in enumerate(units):
+            for k in range(len(u.steps)):
+                if u.kind == "phase":
+                    self.split_of[si] = (u.splits[k], pn)
+                si += 1
+        self.last_use: dict = {}          # var id -> the last step reading it (outputs: inf)
+        for si, st in enumerate(self.steps):
+            for a in step_inputs(st):
+                self.last_use[id(a)] = si
+        for a in jaxpr.outvars:
+            if isinstance(a, Var):
+                self.last_use[id(a)] = float("inf")
+        self.phase_reads: dict = {}       # phase -> var id -> [(step, flat ranges or None)]
+        for si, (sp, pn) in self.split_of.items():
+            for a in step_inputs(self.steps[si]):
+                stride = sp.reads.get(id(a))
+                rng = None if stride is None else tuple(x * stride for x in sp.bounds)
+                self.phase_reads.setdefault(pn, {}).setdefault(id(a), []).append((si, rng))
+        self.roots: dict = {}             # var id -> buffer roots it may alias
+        self.fresh_roots: set = set()     # roots the driver allocated (may be overwritten)
+        self.aliases: dict = {}           # root -> vars aliasing it
+        for v in list(jaxpr.constvars) + list(jaxpr.invars):
+            self.set_buf(v, frozenset([id(v)]))
+
+    # ----------------------------------------------------------------- names and globals
+
+    def emit_global(self, gname, value) -> str:
         base, i = gname, 1
-        while gname in globals_ and globals_[gname] is not value:
+        while gname in self.globals and self.globals[gname] is not value:
             i += 1
             gname = f"{base}_{i}"
-        globals_[gname] = value
+        self.globals[gname] = value
         return gname
 
-    const_names: dict = {}
-
-    def const(dt, v) -> str:
+    def const(self, dt, v) -> str:
         """A kernel's scalar argument: a Python literal where Numba types it right (float64,
         int64), else a typed NumPy scalar made once, as a global of the driver."""
         if dt == np.float64 and np.isfinite(v):
@@ -144,81 +193,51 @@ def generate(jaxpr, plan: Plan, name: str = "f", n_consts: int = 0, units=None) 
         if dt == np.int64:
             return repr(int(v))
         key = (dt, v)
-        if key not in const_names:
-            const_names[key] = emit_global(f"C{len(const_names)}", np.dtype(dt).type(v))
-        return const_names[key]
+        if key not in self._const_names:
+            self._const_names[key] = self.emit_global(f"C{len(self._const_names)}", np.dtype(dt).type(v))
+        return self._const_names[key]
 
-    params = [names(v) for v in jaxpr.constvars] + [names(v) for v in jaxpr.invars]
-    for e in jaxpr.eqns:
-        for v in e.outputs:
-            names(v)
-    header = (f"# funcgrad.jit program {name}\n"
-              f"# {', '.join(f'{names(v)}: {v.aval}' for v in list(jaxpr.constvars) + list(jaxpr.invars))}\n")
-    lines = [f"def run({', '.join(params)}):"]
+    # ----------------------------------------------------------------- buffers
 
-    steps = [st for u in units for st in u.steps]     # execution order
-    split_of: dict = {}                                 # step index -> (Split, phase number)
-    si = 0
-    for pn, u in enumerate(units):
-        for k, st in enumerate(u.steps):
-            if u.kind == "phase":
-                split_of[si] = (u.splits[k], pn)
-            si += 1
-
-    # last step using each var; outputs live forever
-    last_use: dict[int, float] = {}
-    for si, st in enumerate(steps):
-        for a in step_inputs(st):
-            last_use[id(a)] = si
-    for a in jaxpr.outvars:
-        if isinstance(a, Var):
-            last_use[id(a)] = float("inf")
-
-    def live_after(si) -> set:
-        """Ids of the values step ``si`` produces that a later step or the output reads."""
-        return {id(v) for e in steps[si].eqns for v in e.outputs if last_use.get(id(v), -1) > si}
-    # reads inside each phase: var id -> [(step index, flat ranges or None for a whole read)]
-    phase_reads: dict = {}
-    for si, (sp, pn) in split_of.items():
-        for a in step_inputs(steps[si]):
-            stride = sp.reads.get(id(a))
-            rng = None if stride is None else tuple(x * stride for x in sp.bounds)
-            phase_reads.setdefault(pn, {}).setdefault(id(a), []).append((si, rng))
-
-    roots: dict[int, frozenset] = {}      # var -> buffer roots it may alias
-    fresh_roots: set = set()
-    aliases: dict[int, list] = {}          # root -> vars aliasing it
-
-    def set_buf(v, rs):
-        roots[id(v)] = rs
+    def set_buf(self, v, rs) -> None:
+        self.roots[id(v)] = rs
         for r in rs:
-            aliases.setdefault(r, []).append(v)
+            self.aliases.setdefault(r, []).append(v)
 
-    for v in list(jaxpr.constvars) + list(jaxpr.invars):
-        set_buf(v, frozenset([id(v)]))
+    def fresh(self, v) -> None:
+        """``v`` is a new buffer the driver allocated."""
+        self.set_buf(v, frozenset([id(v)]))
+        self.fresh_roots.add(id(v))
 
-    def choose_for(si):
-        split = split_of.get(si)
+    def live_after(self, si) -> set:
+        """Ids of the values step ``si`` produces that a later step or the output reads."""
+        return {id(v) for e in self.steps[si].eqns for v in e.outputs
+                if self.last_use.get(id(v), -1) > si}
+
+    def choose_inplace(self, si):
+        """``choose(args, outs)`` for ``gen_kernel``: outputs that may overwrite a dead temporary
+        read at their own index (in a phase: one that no other step of the phase reads at other
+        rows than this one writes)."""
+        from .phases import phase_private
+        split = self.split_of.get(si)
 
         def choose(args, outs):
-            """Outputs that may overwrite a dead temporary read at their own index (in a phase:
-            one that no other step of the phase reads at other rows than this one writes)."""
             taken, chosen = set(), {}
             for j, (v, canon, kind) in enumerate(outs):
                 if kind != "full" or not v.aval.ndim:
                     continue
                 for i, (a, acanon, ident) in enumerate(args):
-                    rs = roots.get(id(a))
+                    rs = self.roots.get(id(a))
                     if (not ident or rs is None or len(rs) != 1 or a.aval.dtype != v.aval.dtype
                             or tuple(acanon) != tuple(canon) or i in taken
                             or sum(1 for b, _, _ in args if b is a) != 1):
                         continue
                     (r,) = rs
-                    if r not in fresh_roots or any(last_use.get(id(x), -1) > si
-                                                   for x in aliases.get(r, ())):
+                    if r not in self.fresh_roots or any(self.last_use.get(id(x), -1) > si
+                                                        for x in self.aliases.get(r, ())):
                         continue
-                    if split is not None and not _phase_private(split, v, aliases.get(r, ()),
-                                                                phase_reads, si):
+                    if split is not None and not phase_private(split, v, self.aliases.get(r, ()),
+                                                               self.phase_reads, si):
                         continue
                     chosen[j] = i
                     taken.add(i)
@@ -226,108 +245,102 @@ def generate(jaxpr, plan: Plan, name: str = "f", n_consts: int = 0, units=None) 
             return chosen
         return choose
 
-    si = 0
-    for pn, u in enumerate(units):
-        if u.kind == "serial":
-            st = u.steps[0]
-            if st.kind == "driver":
-                for e in st.eqns:
-                    _driver_step(lines, e, st.lowering, names, emit_global, set_buf, roots,
-                                 fresh_roots)
+    # ----------------------------------------------------------------- steps
+
+    def serial_step(self, st, si) -> None:
+        if st.kind == "driver":
+            for e in st.eqns:
+                self.driver_eqn(e, st.lowering)
+            return
+        k = self.kernel_step(st, si)
+        self.lines.append(f"    {k.name}({self.kernel_args(k, '0', str(k.sizes[0]) if k.sizes else '')})")
+
+    def kernel_step(self, st, si, partials=None, n_lanes=1):
+        """Generate the kernel of ``st``; emit its allocations (and in-place aliases)."""
+        names, lines = self.names, self.lines
+        k = gen_kernel(st, self.live_after(si), self.choose_inplace(si))
+        self.kernels.setdefault(k.name, k)
+        srcs = sorted({short(e.source) for e in st.eqns if e.source})
+        lines.append(f"    # {' '.join(e.primitive.name for e in st.eqns)[:100]}"
+                     + (f"   ({', '.join(srcs[:3])})" if srcs else ""))
+        for v, reuse in k.inplace:
+            src = names(reuse)
+            rhs = src if reuse.aval.shape == v.aval.shape else f"{src}.reshape({_shape_text(v.aval.shape)})"
+            lines.append(f"    {names(v)} = {rhs}   # written in place")
+            self.set_buf(v, self.roots[id(reuse)])
+        for v, canon in k.outs:
+            lines.append(f"    {names(v)} = np.empty({_shape_text(v.aval.shape)}, np.{v.aval.dtype.name})")
+            if partials and id(v) in partials:
+                lines.append(f"    {names(v)}_p = np.empty({_shape_text((n_lanes,) + tuple(v.aval.shape))}, "
+                             f"np.{v.aval.dtype.name})   # one partial result per lane")
+            self.fresh(v)
+        return k
+
+    def kernel_args(self, k, lo, hi, partials=None) -> str:
+        return _kernel_args(k, self.names, lo, hi, self.const, partials)
+
+    def driver_eqn(self, e, low) -> None:
+        """A NumPy step of the driver (BLAS, gather...): the record's ``Driver`` lowering, or its
+        NumPy impl (``HOST``)."""
+        names = self.names
+        ins = []
+        for a in e.inputs:
+            if isinstance(a, Literal):
+                dt = a.aval.dtype
+                ins.append(f"np.{dt.name}({literal(a.val, dt)})" if dt != np.bool_ else
+                           f"np.bool_({literal(a.val, dt)})")
             else:
-                k = _kernel_step(lines, st, live_after(si), choose_for(si), kernels, names,
-                                 set_buf, roots, fresh_roots)
-                lines.append(f"    {k.name}({_kernel_args(k, names, '0', str(k.sizes[0]) if k.sizes else '', const)})")
-            si += 1
-            continue
-        n_lanes = len(u.splits[0].bounds) - 1
-        body: list[str] = []
-        bound_names: dict = {}
-        combine: list[str] = []
-
-        def bounds(t):
-            if t not in bound_names:
-                bound_names[t] = f"B{len(bound_names)}"
-            return bound_names[t]
-
-        for st, sp in zip(u.steps, u.splits):
-            if st.kind == "kernel":
-                k = _kernel_step(lines, st, live_after(si), choose_for(si), kernels, names,
-                                 set_buf, roots, fresh_roots, partials=sp.partials,
-                                 n_lanes=n_lanes)
-                b = bounds(tuple(x * k.row_unit for x in sp.bounds))
-                body.append(f"        {k.name}({_kernel_args(k, names, f'{b}[_lane]', f'{b}[_lane + 1]', const, sp.partials)})")
-                for vid, (v, ufunc) in sp.partials.items():
-                    if vid in live_after(si):
-                        combine.append(f"    {ufunc}.reduce({names(v)}_p, axis=0, out={names(v)})")
+                ins.append(names(a))
+        ctx = DriverCtx(e, self.emit_global)
+        if low is None or low.kind == "host":
+            expr = ctx.impl_call(*ins, **e.params)
+            contiguous = fresh = False
+        else:
+            expr = low(ctx, *ins, **e.params)
+            contiguous, fresh = low.contiguous, low.fresh
+        self.comment(e)
+        in_roots = frozenset(r for a in e.inputs if isinstance(a, Var) for r in self.roots.get(id(a), ()))
+        outs = [names(v) for v in e.outputs]
+        if e.primitive.multiple_results:
+            self.lines.append(f"    {', '.join(outs)}{',' if len(outs) == 1 else ''} = {expr}")
+            for o in outs:
+                self.lines.append(f"    {o} = _c({o})")
+        else:
+            self.lines.append(f"    {outs[0]} = {expr if contiguous else f'_c({expr})'}")
+        for v in e.outputs:
+            if fresh:
+                self.fresh(v)
             else:
-                body.append(_matmul_rows(lines, st.eqns[0], sp, bounds(sp.bounds), names,
-                                         set_buf, fresh_roots))
-            si += 1
-        fn = f"_phase{pn}"
-        lines.append(f"    def {fn}(_lane):   # lane _lane of {n_lanes}: its rows of each step")
-        for t, bn in bound_names.items():
-            lines.append(f"        {bn} = {t!r}")
-        lines += body
-        lines.append(f"    _run_phase({fn}, {n_lanes})")
-        lines += combine
-    if any(u.kind == "phase" for u in units):
-        from .lanes import run_phase
-        globals_["_run_phase"] = run_phase
+                self.set_buf(v, in_roots | frozenset([id(v)]))
 
-    outs = []
-    caller_roots = {id(v) for v in list(jaxpr.constvars) + list(jaxpr.invars)}
-    returned: set = set()
-    for a in jaxpr.outvars:
-        if isinstance(a, Literal):
-            outs.append(f"np.array({literal(a.val, a.aval.dtype)}, np.{a.aval.dtype.name})")
-            continue
-        rs = roots.get(id(a), frozenset([id(a)]))
-        # outputs are new arrays: never a view of an argument or a constant (the caller may
-        # update those in place), nor of another output
-        outs.append(f"{names(a)}.copy()" if rs & caller_roots or rs & returned else names(a))
-        returned |= rs
-    lines.append(f"    return ({', '.join(outs)}{',' if len(outs) == 1 else ''})")
-    src = header + "\n\n" + "\n".join(lines) + "\n"
-    return Program(name, src, kernels, globals_, n_consts, str(jaxpr))
+    def comment(self, e) -> None:
+        where = f"   ({short(e.source)})" if e.source else ""
+        self.lines.append(f"    # {pp_eqn(e, self.names)[:110]}{where}")
 
+    # ----------------------------------------------------------------- the end
 
-def _phase_private(split, v, alias_vars, phase_reads, si) -> bool:
-    """Whether every other read, in the phase, of the buffer ``v`` would overwrite is at the rows
-    this step writes (so each lane only overwrites what it alone reads)."""
-    stride = split[0].writes.get(id(v))
-    if stride is None:
-        return False
-    mine = tuple(x * stride for x in split[0].bounds)
-    reads = phase_reads.get(split[1], {})
-    for x in alias_vars:
-        for sj, rng in reads.get(id(x), ()):
-            if sj != si and rng != mine:
-                return False
-    return True
-
-
-def _kernel_step(lines, st, live, choose, kernels, names, set_buf, roots, fresh_roots,
-                 partials=None, n_lanes=1):
-    """Generate the kernel of ``st``; emit its allocations (and in-place aliases) to ``lines``."""
-    k = gen_kernel(st, live, choose)
-    kernels.setdefault(k.name, k)
-    srcs = sorted({short(e.source) for e in st.eqns if e.source})
-    lines.append(f"    # {' '.join(e.primitive.name for e in st.eqns)[:100]}"
-                 + (f"   ({', '.join(srcs[:3])})" if srcs else ""))
-    for v, reuse in k.inplace:
-        src = names(reuse)
-        rhs = src if reuse.aval.shape == v.aval.shape else f"{src}.reshape({_shape_text(v.aval.shape)})"
-        lines.append(f"    {names(v)} = {rhs}   # written in place")
-        set_buf(v, roots[id(reuse)])
-    for v, canon in k.outs:
-        lines.append(f"    {names(v)} = np.empty({_shape_text(v.aval.shape)}, np.{v.aval.dtype.name})")
-        if partials and id(v) in partials:
-            lines.append(f"    {names(v)}_p = np.empty({_shape_text((n_lanes,) + tuple(v.aval.shape))}, "
-                         f"np.{v.aval.dtype.name})   # one partial result per lane")
-        set_buf(v, frozenset([id(v)]))
-        fresh_roots.add(id(v))
-    return k
+    def program(self, name, n_consts) -> Program:
+        """Return statement (outputs never alias an argument, a constant or each other), then
+        the ``Program``."""
+        jaxpr, names = self.jaxpr, self.names
+        outs = []
+        caller_roots = {id(v) for v in list(jaxpr.constvars) + list(jaxpr.invars)}
+        returned: set = set()
+        for a in jaxpr.outvars:
+            if isinstance(a, Literal):
+                outs.append(f"np.array({literal(a.val, a.aval.dtype)}, np.{a.aval.dtype.name})")
+                continue
+            rs = self.roots.get(id(a), frozenset([id(a)]))
+            # outputs are new arrays: never a view of an argument or a constant (the caller may
+            # update those in place), nor of another output
+            outs.append(f"{names(a)}.copy()" if rs & caller_roots or rs & returned else names(a))
+            returned |= rs
+        self.lines.append(f"    return ({', '.join(outs)}{',' if len(outs) == 1 else ''})")
+        header = (f"# funcgrad.jit program {name}\n# "
+                  + ", ".join(f"{names(v)}: {v.aval}" for v in list(jaxpr.constvars) + list(jaxpr.invars))
+                  + "\n")
+        src = header + "\n\n" + "\n".join(self.lines) + "\n"
+        return Program(name, src, self.kernels, self.globals, n_consts)
 
 
 def _kernel_args(k, names, lo, hi, const, partials=None) -> str:
@@ -343,62 +356,3 @@ def _kernel_args(k, names, lo, hi, const, partials=None) -> str:
     return ", ".join(args)
 
 
-def _matmul_rows(lines, e, sp, b, names, set_buf, fresh_roots) -> str:
-    """Allocate a split matmul's output (to ``lines``); the phase line computing lane j's rows."""
-    lhs_t, rhs_t = sp.matmul
-    lhs, rhs = e.inputs
-    out = e.outputs[0]
-    o = names(out)
-    where = f"   ({short(e.source)})" if e.source else ""
-    lines.append(f"    # {pp_eqn(e, _NameAdapter(names))[:110]}{where}")
-    lines.append(f"    {o} = np.empty({_shape_text(out.aval.shape)}, np.{out.aval.dtype.name})")
-    set_buf(out, frozenset([id(out)]))
-    fresh_roots.add(id(out))
-    rows = f"{b}[_lane]:{b}[_lane + 1]"
-    a = f"{names(lhs)}[:, {rows}].T" if lhs_t else f"{names(lhs)}[{rows}]"
-    bb = f"{names(rhs)}.T" if rhs_t else names(rhs)
-    return f"        np.matmul({a}, {bb}, out={o}[{rows}])"
-
-
-def _driver_step(lines, e, low, names, emit_global, set_buf, roots, fresh_roots):
-    ins = []
-    for a in e.inputs:
-        if isinstance(a, Literal):
-            dt = a.aval.dtype
-            ins.append(f"np.{dt.name}({literal(a.val, dt)})" if dt != np.bool_ else
-                       f"np.bool_({literal(a.val, dt)})")
-        else:
-            ins.append(names(a))
-    ctx = DriverCtx(e, emit_global)
-    if low is None or low.kind == "host":
-        expr = ctx.impl_call(*ins, **e.params)
-        contiguous = fresh = False
-    else:
-        expr = low(ctx, *ins, **e.params)
-        contiguous, fresh = low.contiguous, low.fresh
-    where = f"   ({short(e.source)})" if e.source else ""
-    lines.append(f"    # {pp_eqn(e, _NameAdapter(names))[:110]}{where}")
-    in_roots = frozenset(r for a in e.inputs if isinstance(a, Var) for r in roots.get(id(a), ()))
-    outs = [names(v) for v in e.outputs]
-    if e.primitive.multiple_results:
-        lines.append(f"    {', '.join(outs)}{',' if len(outs) == 1 else ''} = {expr}")
-        for o in outs:
-            lines.append(f"    {o} = _c({o})")
-    else:
-        lines.append(f"    {outs[0]} = {expr if contiguous else f'_c({expr})'}")
-    for v in e.outputs:
-        if fresh:
-            set_buf(v, frozenset([id(v)]))
-            fresh_roots.add(id(v))
-        else:
-            set_buf(v, in_roots | frozenset([id(v)]))
-
-
-class _NameAdapter:
-    """Lets ``pp_eqn`` print an equation with the driver's names."""
-
-    def __init__(self, names):
-        self.names = names
-
-    def __call__(self, v):
-        return self.names(v)

@@ -19,7 +19,7 @@ next. A reduction over the split rows (a bias gradient ``sum(d, axis=0)``) gives
 result per lane, combined by NumPy when the phase ends. Phases with little work are not worth the
 wake-up of the other lanes (tens of microseconds): their steps run in the ordinary serial driver.
 
-**Runtime** (``run_phase``): one worker thread per extra lane, sleeping on an event between
+**Runtime** (``process.run_phase``): one worker thread per extra lane, sleeping on an event between
 phases; the calling thread is lane 0. During a phase OpenBLAS runs one thread per call (set
 through ``openblas_set_num_threads_local`` when the loaded OpenBLAS has it, restored after), so
 lanes do not oversubscribe the cores. Without that control, matmuls are not split. When another
@@ -37,11 +37,11 @@ the usable cores, at most 8).
 from __future__ import annotations
 
 import os
-import threading
 
 import numpy as np
 
 from ..core.ir import Var
+from . import process
 
 MAX_LANES = 8
 #: least estimated work (elements of kernel loops, multiply-adds / 4 of matmuls) of a phase
@@ -52,7 +52,10 @@ SMALL_STEP = 16_384
 
 
 def lane_count() -> int:
-    """``$FUNCGRAD_LANES``, or the cores this process may use (at most ``MAX_LANES``)."""
+    """``$FUNCGRAD_LANES``, or the cores this process may use (at most ``MAX_LANES``); 1 when
+    process-wide tuning is off (``FUNCGRAD_PROCESS_TUNING=0``: no lane threads)."""
+    if not process.enabled():
+        return 1
     env = os.environ.get("FUNCGRAD_LANES", "").strip()
     if env:
         n = int(env)
@@ -221,7 +224,7 @@ def schedule(plan, lanes: int | None = None, blas_ok: bool | None = None,
     if n < 2:
         return [Unit("serial", [s]) for s in steps]
     if blas_ok is None:
-        blas_ok = blas_threads_control() is not None
+        blas_ok = process.blas_threads_control() is not None
     threshold = min_work() if work is None else work
     small = min(SMALL_STEP, threshold)
     splits = [kernel_split(s, n) if s.kind == "kernel" else matmul_split(s, n, blas_ok)
@@ -295,139 +298,3 @@ def _fit(sp, ins, inflight, n):
     if any(bounds[j] > bounds[j + 1] for j in range(n)):
         return None
     return bounds
-
-
-# --------------------------------------------------------------------------- BLAS threads
-
-_BLAS: list = []
-
-
-def blas_threads_control():
-    """``set(n) -> previous`` for the OpenBLAS NumPy uses, or None (not found / not OpenBLAS)."""
-    if _BLAS:
-        return _BLAS[0]
-    fn = None
-    try:
-        import ctypes
-        paths = []
-        with open("/proc/self/maps") as f:
-            for line in f:
-                p = line.split()[-1] if len(line.split()) >= 6 else ""
-                if "openblas" in os.path.basename(p).lower() and p not in paths:
-                    paths.append(p)
-        np_dir = os.path.dirname(os.path.dirname(os.path.abspath(np.__file__)))
-        paths.sort(key=lambda p: not p.startswith(np_dir))   # NumPy's own first
-        for p in paths:
-            lib = ctypes.CDLL(p)
-            setter = getattr(lib, "openblas_set_num_threads_local", None)
-            if setter is not None:
-                setter.argtypes = [ctypes.c_int]
-                setter.restype = ctypes.c_int
-                fn = setter
-                break
-    except (OSError, AttributeError):
-        fn = None
-    _BLAS.append(fn)
-    return fn
-
-
-# --------------------------------------------------------------------------- the lane pool
-
-class _Worker:
-    def __init__(self, index):
-        self.index = index
-        self.go = threading.Event()
-        self.done = threading.Event()
-        self.job = None
-        self.error = None
-        self.thread = threading.Thread(target=self._loop, name=f"funcgrad-lane-{index}",
-                                       daemon=True)
-        self.thread.start()
-
-    def _loop(self):
-        while True:
-            self.go.wait()
-            self.go.clear()
-            job, self.job = self.job, None
-            try:
-                blas = blas_threads_control()
-                if blas is not None:
-                    blas(1)
-                job(self.index)
-            except BaseException as e:   # handed to the caller of run_phase
-                self.error = e
-            finally:
-                self.done.set()
-
-
-class _Pool:
-    def __init__(self, n):
-        self.n = n
-        self.lock = threading.Lock()
-        self.workers = [_Worker(j) for j in range(1, n)]
-        self.pid = os.getpid()
-
-
-_POOLS: dict = {}
-_POOLS_LOCK = threading.Lock()
-
-
-def _forget_pools():
-    """In a forked child: the parent's lane threads do not exist here (nor may its locks be
-    released); the first phase starts new ones."""
-    global _POOLS_LOCK
-    _POOLS.clear()
-    _POOLS_LOCK = threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pools)
-
-
-def _pool(n):
-    p = _POOLS.get(n)
-    if p is None or p.pid != os.getpid():
-        with _POOLS_LOCK:
-            p = _POOLS.get(n)
-            if p is None or p.pid != os.getpid():
-                p = _POOLS[n] = _Pool(n)
-    return p
-
-
-def run_phase(fn, n: int) -> None:
-    """Run ``fn(j)`` for lanes ``j = 0..n-1``: lane 0 here, the others on the pool's threads."""
-    pool = _pool(n)
-    if not pool.lock.acquire(blocking=False):     # another thread's phase is running
-        for j in range(n):
-            fn(j)
-        return
-    try:
-        blas = blas_threads_control()
-        old = blas(1) if blas is not None else None
-        try:
-            for w in pool.workers:
-                w.error = None
-                w.done.clear()
-                w.job = fn
-                w.go.set()
-            error = None
-            try:
-                fn(0)
-            except BaseException as e:
-                error = e
-            for w in pool.workers:
-                while True:    # even on Ctrl-C: the next phase must not start before this one ends
-                    try:
-                        w.done.wait()
-                        break
-                    except BaseException as e:
-                        error = error or e
-                if error is None and w.error is not None:
-                    error = w.error
-        finally:
-            if blas is not None and old is not None and old > 0:
-                blas(old)
-        if error is not None:
-            raise error
-    finally:
-        pool.lock.release()

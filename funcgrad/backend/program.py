@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from . import cache
+from . import cache, process
 from .driver import Program, generate  # noqa: F401  (re-exported)
 from .fusion import plan
 
@@ -126,39 +126,10 @@ def _compile_failure(program: Program, e: Exception) -> str:
     return "\n".join(lines)
 
 
-_MALLOC_TUNED = []
-
-
-def tune_malloc() -> bool:
-    """Keep freed memory mapped (glibc only; ``FUNCGRAD_MALLOC_TUNING=0`` disables it).
-
-    A jitted training step allocates and frees the same few large arrays every call (matmul
-    outputs, gradients, new parameters). With glibc's defaults these come from fresh ``mmap``s
-    or a trimmed heap, and every call pays a page fault per 4 KiB touched (measured: 25% of the
-    W1 step on this 2-core VM). Like XLA's and PyTorch's caching allocators, we keep that memory
-    instead: allocations up to 32 MiB come from the heap and up to 256 MiB of free heap is kept
-    (``mallopt(M_MMAP_THRESHOLD)``, ``mallopt(M_TRIM_THRESHOLD)``; process-wide, set once on the
-    first compile)."""
-    if _MALLOC_TUNED:
-        return _MALLOC_TUNED[0]
-    ok = False
-    if os.environ.get("FUNCGRAD_MALLOC_TUNING", "1") != "0" and sys.platform.startswith("linux"):
-        try:
-            import ctypes
-            libc = ctypes.CDLL("libc.so.6")
-            m_trim_threshold, m_mmap_threshold = -1, -3
-            ok = bool(libc.mallopt(m_mmap_threshold, 32 << 20)) and \
-                bool(libc.mallopt(m_trim_threshold, 256 << 20))
-        except (OSError, AttributeError):
-            ok = False
-    _MALLOC_TUNED.append(ok)
-    return ok
-
-
 def load(program: Program, backend: str | None = None, debug: int = 0):
     """``run(*consts, *args)`` for ``program`` on ``backend`` (default ``$FUNCGRAD_BACKEND``)."""
     backend = backend or backend_name()
-    tune_malloc()
+    process.tune_malloc()
     g = dict(program.globals)
     t0 = time.perf_counter()
     if backend == "numba":

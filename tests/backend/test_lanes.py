@@ -12,7 +12,7 @@ import pytest
 
 import funcgrad as fg
 import funcgrad.numpy as jnp
-from funcgrad.backend import lanes
+from funcgrad.backend import lanes, process
 from funcgrad.backend.fusion import plan
 
 
@@ -150,24 +150,24 @@ def test_run_phase_reraises_a_lane_error_and_stays_usable():
         if j == 1:
             raise ZeroDivisionError("lane 1")
     with pytest.raises(ZeroDivisionError, match="lane 1"):
-        lanes.run_phase(fn, 2)
+        process.run_phase(fn, 2)
     out = np.zeros(3)
 
     def ok(j):
         out[j] = j + 1
-    lanes.run_phase(ok, 3)
+    process.run_phase(ok, 3)
     assert out.tolist() == [1, 2, 3]
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_run_phase_in_a_forked_child():
-    lanes.run_phase(lambda j: None, 2)        # the parent's lane threads exist
+    process.run_phase(lambda j: None, 2)        # the parent's lane threads exist
     pid = os.fork()
     if pid == 0:                              # child: new lane threads, same results
         code = 1
         try:
             out = np.zeros(2)
-            lanes.run_phase(lambda j: out.__setitem__(j, j + 1), 2)
+            process.run_phase(lambda j: out.__setitem__(j, j + 1), 2)
             code = 0 if out.tolist() == [1, 2] else 3
         finally:
             os._exit(code)
@@ -176,12 +176,12 @@ def test_run_phase_in_a_forked_child():
 
 
 def test_run_phase_restores_blas_threads():
-    blas = lanes.blas_threads_control()
+    blas = process.blas_threads_control()
     if blas is None:
         pytest.skip("no OpenBLAS thread control in this NumPy")
     before = blas(3)
     try:
-        lanes.run_phase(lambda j: None, 2)
+        process.run_phase(lambda j: None, 2)
         assert blas(3) == 3
     finally:
         blas(before)
@@ -215,3 +215,22 @@ def test_lane_count_from_the_environment(monkeypatch):
         lanes.lane_count()
     monkeypatch.delenv("FUNCGRAD_LANES")
     assert 1 <= lanes.lane_count() <= lanes.MAX_LANES
+
+
+def test_one_switch_turns_off_every_process_wide_change():
+    """FUNCGRAD_PROCESS_TUNING=0: one lane (no worker threads), BLAS threads and the allocator
+    left alone; a jitted program still gives the same result."""
+    import subprocess
+    import sys
+    code = ("import threading, numpy as np, funcgrad as fg, funcgrad.numpy as jnp\n"
+            "from funcgrad.backend import lanes, process\n"
+            "f = fg.jit(lambda x, w: jnp.tanh(x @ w))\n"
+            "x = np.ones((256, 512), np.float32) * 0.01\n"
+            "print(float(f(x, x.T).sum()), lanes.lane_count(), process.blas_threads_control(),\n"
+            "      process.tune_malloc(), sum(t.name.startswith('funcgrad-lane') for t in threading.enumerate()))\n")
+    env = dict(os.environ, FUNCGRAD_PROCESS_TUNING="0")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=300, check=True).stdout.split()
+    assert out[1:] == ["1", "None", "False", "0"], out
+    expected = float(np.tanh(np.full((256, 256), 512 * 1e-4, np.float32)).sum())
+    assert abs(float(out[0]) - expected) < 1e-2 * abs(expected)
