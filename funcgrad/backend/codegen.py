@@ -64,310 +64,365 @@ def gen_kernel(step, live_out: set, choose_inplace=None) -> Kernel:
     positions to accessor positions whose array the output overwrites: the kernel then reads
     and writes that one array (in-place code LLVM still vectorizes; two aliasing arrays would
     make its runtime overlap check fall back to scalar code)."""
-    eqns = step.eqns
-    dom = tuple(step.domain)
-    kinds = [classify(e) for e in eqns]
-    inside = {id(v) for e in eqns for v in e.outputs}
+    w = _KernelWriter(step, live_out)
+    w.collect_operands()
+    w.canonical_loops()
+    w.layout_accessors()
+    w.statements()
+    w.outputs(choose_inplace)
+    w.loop_nest()
+    return w.assemble()
 
-    # operands: accessors (external arrays with an access map), temporaries, literals
-    accessors: list[tuple[Var, tuple]] = []
-    acc_idx: dict = {}
-    consts: list[tuple[np.dtype, object]] = []   # scalar literals, passed as arguments
-    const_idx: dict = {}
-    operands = []
-    epi = step.epilogue
-    for k, e in enumerate(eqns):
-        ops = []
-        to_dom = None
-        if k in epi:    # epilogue: its own (kept-shaped) domain's non-unit dims -> kept dims
-            own = e.outputs[0].aval.shape
-            red_axes0 = next(set(x.params["axes"]) for x, (kd, _) in zip(eqns, kinds)
-                             if kd in ("red", "argred"))
-            kept = [d for d in range(len(dom)) if dom[d] != 1 and d not in red_axes0]
-            it = iter(kept)
-            to_dom = [None if own[j] == 1 else next(it) for j in range(len(own))]
-        for a, m in step.operands[k]:
-            if to_dom is not None:
-                m = tuple(None if d is None else to_dom[d] for d in m)
-            if isinstance(a, Literal) and a.aval.dtype == np.bool_:
-                ops.append(("lit", literal(a.val, a.aval.dtype)))
-            elif isinstance(a, Literal):     # a kernel argument: constants make no new kernels
-                ckey = (a.aval.dtype, float(a.val) if a.aval.dtype.kind == "f" else int(a.val))
-                if ckey not in const_idx:
-                    const_idx[ckey] = len(consts)
-                    consts.append(ckey)
-                ops.append(("lit", f"c{const_idx[ckey]}"))
-            elif id(a) in inside:
-                ops.append(("tmp", id(a)))
-            else:
-                key = (id(a), m)
-                if key not in acc_idx:
-                    acc_idx[key] = len(accessors)
-                    accessors.append((a, m))
-                ops.append(("acc", acc_idx[key]))
-        operands.append(ops)
 
-    reds = [k for k, (kind, _) in enumerate(kinds) if kind in ("red", "argred")]
-    red_axes = set(eqns[reds[0]].params["axes"]) if reds else set()
-    full_outs = [v for k, (e, (kind, _)) in enumerate(zip(eqns, kinds))
-                 if kind in ("ew", "index") and k not in epi for v in e.outputs if id(v) in live_out]
-    epi_outs = [e.outputs[0] for k, e in enumerate(eqns) if k in epi and id(e.outputs[0]) in live_out]
+def _ind(t: int) -> str:
+    return "    " * (t + 1)
 
-    # canonical dims: drop size-1 dims, merge adjacent dims every accessor and reduction agree on
-    seqs = [[d for d in m if d is not None and dom[d] != 1] for _, m in accessors]
-    runs: list[list[int]] = []
-    for d in range(len(dom)):
-        if dom[d] == 1:
-            continue
-        if runs:
-            p = runs[-1][-1]
-            ok = (p in red_axes) == (d in red_axes)
-            for s in seqs:
-                if (p in s) != (d in s) or (p in s and s.index(d) != s.index(p) + 1):
-                    ok = False
-                    break
-            if ok:
-                runs[-1].append(d)
+
+def _scalar_type(dt) -> str:
+    return f"np.{dt.name}" if dt != np.bool_ else "bool"
+
+
+class _KernelWriter:
+    """The steps of ``gen_kernel``, in order; each fills in attributes the next one reads."""
+
+    def __init__(self, step, live_out):
+        self.step = step
+        self.live_out = live_out
+        self.eqns = step.eqns
+        self.dom = tuple(step.domain)
+        self.kinds = [classify(e) for e in self.eqns]
+        self.epi = step.epilogue
+        self.reds = [k for k, (kind, _) in enumerate(self.kinds) if kind in ("red", "argred")]
+        self.red_axes = set(self.eqns[self.reds[0]].params["axes"]) if self.reds else set()
+        self.argred = any(self.kinds[k][0] == "argred" for k in self.reds)
+
+    # ----------------------------------------------------------------- 1. operands
+
+    def collect_operands(self) -> None:
+        """Each member's operands: accessors (external arrays with an access map), temporaries
+        (values of earlier members), literals (scalar kernel arguments; booleans inline)."""
+        eqns, dom, epi = self.eqns, self.dom, self.epi
+        inside = {id(v) for e in eqns for v in e.outputs}
+        self.accessors: list[tuple[Var, tuple]] = []
+        acc_idx: dict = {}
+        self.consts: list[tuple[np.dtype, object]] = []
+        const_idx: dict = {}
+        self.operands = []
+        for k, e in enumerate(eqns):
+            ops = []
+            to_dom = None
+            if k in epi:    # epilogue: its own (kept-shaped) domain's non-unit dims -> kept dims
+                own = e.outputs[0].aval.shape
+                kept = [d for d in range(len(dom)) if dom[d] != 1 and d not in self.red_axes]
+                it = iter(kept)
+                to_dom = [None if own[j] == 1 else next(it) for j in range(len(own))]
+            for a, m in self.step.operands[k]:
+                if to_dom is not None:
+                    m = tuple(None if d is None else to_dom[d] for d in m)
+                if isinstance(a, Literal) and a.aval.dtype == np.bool_:
+                    ops.append(("lit", literal(a.val, a.aval.dtype)))
+                elif isinstance(a, Literal):     # a kernel argument: constants make no new kernels
+                    ckey = (a.aval.dtype, float(a.val) if a.aval.dtype.kind == "f" else int(a.val))
+                    if ckey not in const_idx:
+                        const_idx[ckey] = len(self.consts)
+                        self.consts.append(ckey)
+                    ops.append(("lit", f"c{const_idx[ckey]}"))
+                elif id(a) in inside:
+                    ops.append(("tmp", id(a)))
+                else:
+                    key = (id(a), m)
+                    if key not in acc_idx:
+                        acc_idx[key] = len(self.accessors)
+                        self.accessors.append((a, m))
+                    ops.append(("acc", acc_idx[key]))
+            self.operands.append(ops)
+        live = self.live_out
+        self.full_outs = [v for k, (e, (kind, _)) in enumerate(zip(eqns, self.kinds))
+                          if kind in ("ew", "index") and k not in epi
+                          for v in e.outputs if id(v) in live]
+        self.epi_outs = [e.outputs[0] for k, e in enumerate(eqns)
+                         if k in epi and id(e.outputs[0]) in live]
+
+    # ----------------------------------------------------------------- 2. loops
+
+    def canonical_loops(self) -> None:
+        """Canonical dims: drop size-1 dims, merge adjacent dims every accessor and reduction
+        agree on; the loop order (kept dims outside reduced ones where it matters)."""
+        dom, red_axes = self.dom, self.red_axes
+        self.seqs = [[d for d in m if d is not None and dom[d] != 1] for _, m in self.accessors]
+        runs: list[list[int]] = []
+        for d in range(len(dom)):
+            if dom[d] == 1:
                 continue
-        runs.append([d])
-    virtual = not runs and not reds     # a one-element domain: the same kernel as a 1-D one
-    if virtual:
-        runs = [[None]]
-    sizes = [1] if virtual else [_prod(dom[d] for d in r) for r in runs]
-    run_of = {d: i for i, r in enumerate(runs) for d in r}
-    red_runs = [i for i, r in enumerate(runs) if r[0] in red_axes]
-    kept_runs = [i for i, r in enumerate(runs) if r[0] not in red_axes]
-    suffix = red_runs == list(range(len(kept_runs), len(runs)))
-    argred = any(kinds[k][0] == "argred" for k in reds)
-    order = list(range(len(runs)))
-    if argred and not suffix:
-        order = kept_runs + red_runs
-        suffix = True
-    depth = {r: t for t, r in enumerate(order)}      # run -> loop depth (0 = outermost)
-    m = len(runs)
+            if runs:
+                p = runs[-1][-1]
+                ok = (p in red_axes) == (d in red_axes)
+                for s in self.seqs:
+                    if (p in s) != (d in s) or (p in s and s.index(d) != s.index(p) + 1):
+                        ok = False
+                        break
+                if ok:
+                    runs[-1].append(d)
+                    continue
+            runs.append([d])
+        self.virtual = not runs and not self.reds   # a one-element domain: as a 1-D one
+        if self.virtual:
+            runs = [[None]]
+        self.runs = runs
+        self.sizes = [1] if self.virtual else [_prod(dom[d] for d in r) for r in runs]
+        self.run_of = {d: i for i, r in enumerate(runs) for d in r}
+        self.red_runs = [i for i, r in enumerate(runs) if r[0] in red_axes]
+        self.kept_runs = [i for i, r in enumerate(runs) if r[0] not in red_axes]
+        self.suffix = self.red_runs == list(range(len(self.kept_runs), len(runs)))
+        self.order = list(range(len(runs)))
+        if self.argred and not self.suffix:
+            self.order = self.kept_runs + self.red_runs
+            self.suffix = True
+        self.depth = {r: t for t, r in enumerate(self.order)}   # run -> loop depth (0: outermost)
+        self.m = len(runs)
 
-    # accessor canonical shapes and index expressions (in the operand's own dim order)
-    acc_shapes, acc_index, acc_level = [], [], []
-    for (a, mp), s in zip(accessors, seqs):
-        present = [0] if virtual else []
-        for d in s:
-            r = run_of[d]
-            if r not in present:
-                present.append(r)
-        acc_shapes.append(tuple(sizes[r] for r in present) or (1,))
-        acc_index.append(", ".join(f"i{r}" for r in present) or "0")
-        acc_level.append(max((depth[r] + 1 for r in present), default=0))
+    def layout_accessors(self) -> None:
+        """Accessor canonical shapes, index expressions (in the operand's own dim order) and
+        the loop level at which each is read."""
+        self.acc_shapes, self.acc_index, self.acc_level = [], [], []
+        for s in self.seqs:
+            present = [0] if self.virtual else []
+            for d in s:
+                r = self.run_of[d]
+                if r not in present:
+                    present.append(r)
+            self.acc_shapes.append(tuple(self.sizes[r] for r in present) or (1,))
+            self.acc_index.append(", ".join(f"i{r}" for r in present) or "0")
+            self.acc_level.append(max((self.depth[r] + 1 for r in present), default=0))
 
-    # statements with their loop level
-    stmts: list[tuple[int, str]] = []
-    level_of: dict = {}
-    expr_of: dict = {}
-    read_done = set()
+    # ----------------------------------------------------------------- 3. statements
 
-    def operand(op):
+    def _operand(self, op):
         kind, v = op
         if kind == "lit":
             return v, 0
         if kind == "tmp":
-            return expr_of[v], level_of[v]
-        if v not in read_done:
-            read_done.add(v)
-            stmts.append((acc_level[v], f"r{v} = a{v}[{acc_index[v]}]"))
-        return f"r{v}", acc_level[v]
+            return self.expr_of[v], self.level_of[v]
+        if v not in self.read_done:
+            self.read_done.add(v)
+            self.stmts.append((self.acc_level[v], f"r{v} = a{v}[{self.acc_index[v]}]"))
+        return f"r{v}", self.acc_level[v]
 
-    epi_stmts: list[str] = []
-    epi_read = set()
-
-    def epi_operand(op):
+    def _epi_operand(self, op):
         kind, v = op
         if kind == "lit":
             return v, 0
         if kind == "tmp":
-            return expr_of[v], 0
-        if v not in epi_read:
-            epi_read.add(v)
-            epi_stmts.append(f"e{v} = a{v}[{acc_index[v]}]")
+            return self.expr_of[v], 0
+        if v not in self.epi_read:
+            self.epi_read.add(v)
+            self.epi_stmts.append(f"e{v} = a{v}[{self.acc_index[v]}]")
         return f"e{v}", 0
 
-    red_info = []
-    paired: dict = {}          # (two-result call, operand) -> (statement index, result, its name)
-    for k, e in enumerate(eqns):
-        kind, _ = kinds[k]
-        if k in epi:
+    def statements(self) -> None:
+        """One statement per member, each placed at the outermost loop level its inputs allow
+        (loop-invariant reads and arithmetic are hoisted); epilogue statements apart."""
+        self.stmts: list[tuple[int, str]] = []
+        self.level_of: dict = {}
+        self.expr_of: dict = {}
+        self.read_done: set = set()
+        self.epi_stmts: list[str] = []
+        self.epi_read: set = set()
+        self.red_info = []
+        paired: dict = {}      # (two-result call, operand) -> (statement index, result, name)
+        for k, e in enumerate(self.eqns):
+            kind, _ = self.kinds[k]
             out = e.outputs[0]
-            exprs = [epi_operand(op)[0] for op in operands[k]]
-            ctx = ScalarCtx([a.aval.dtype for a in e.inputs], out.aval.dtype)
-            text = e.primitive.lower(ctx, *exprs, **e.params)
-            if out.aval.dtype != np.bool_:
-                text = f"{ctx.T}({text})"
-            epi_stmts.append(f"t{k} = {text}")
-            expr_of[id(out)] = f"t{k}"
-            continue
-        exprs, levels = zip(*[operand(op) for op in operands[k]]) if operands[k] else ((), (0,))
-        lvl = max(levels) if levels else 0
-        out = e.outputs[0]
-        if kind == "ew":
-            ctx = ScalarCtx([a.aval.dtype for a in e.inputs], out.aval.dtype)
-            expr_of[id(out)], level_of[id(out)] = f"t{k}", lvl
-            if _share_call(e.primitive.lower, ctx, exprs, f"t{k}", stmts, paired):
+            if k in self.epi:
+                exprs = [self._epi_operand(op)[0] for op in self.operands[k]]
+                ctx = ScalarCtx([a.aval.dtype for a in e.inputs], out.aval.dtype)
+                text = e.primitive.lower(ctx, *exprs, **e.params)
+                if out.aval.dtype != np.bool_:
+                    text = f"{ctx.T}({text})"
+                self.epi_stmts.append(f"t{k} = {text}")
+                self.expr_of[id(out)] = f"t{k}"
                 continue
-            text = e.primitive.lower(ctx, *exprs, **e.params)
-            if out.aval.dtype != np.bool_:
-                text = f"{ctx.T}({text})"
-            stmts.append((lvl, f"t{k} = {text}"))
-        elif kind == "index":
-            expr_of[id(out)], level_of[id(out)] = exprs[0], lvl
-        else:
-            red_info.append((k, exprs[0]))
-            expr_of[id(out)] = f"x{k}" if kind == "argred" else f"s{k}"
+            ops = self.operands[k]
+            exprs, levels = zip(*[self._operand(op) for op in ops]) if ops else ((), (0,))
+            lvl = max(levels) if levels else 0
+            if kind == "ew":
+                ctx = ScalarCtx([a.aval.dtype for a in e.inputs], out.aval.dtype)
+                self.expr_of[id(out)], self.level_of[id(out)] = f"t{k}", lvl
+                if _share_call(e.primitive.lower, ctx, exprs, f"t{k}", self.stmts, paired):
+                    continue
+                text = e.primitive.lower(ctx, *exprs, **e.params)
+                if out.aval.dtype != np.bool_:
+                    text = f"{ctx.T}({text})"
+                self.stmts.append((lvl, f"t{k} = {text}"))
+            elif kind == "index":
+                self.expr_of[id(out)], self.level_of[id(out)] = exprs[0], lvl
+            else:
+                self.red_info.append((k, exprs[0]))
+                self.expr_of[id(out)] = f"x{k}" if kind == "argred" else f"s{k}"
+        unsafe = any("rt." in text for _, text in self.stmts)   # compensated formulas: no reassoc
+        # accumulator lanes pay off (vectorized transcendentals) for long rows only; short rows
+        # get the simpler kernel (which compiles faster): the row length class is in the source
+        self.lanes = bool(self.reds and self.suffix and self.red_runs and unsafe and not self.argred
+                          and self.sizes[self.red_runs[-1]] >= LANES_MIN)
+        self.flags = _fastmath(self.eqns, reduce=bool(self.reds and not unsafe))
 
-    unsafe = any("rt." in text for _, text in stmts)   # compensated formulas: no reassoc
-    # accumulator lanes pay off (vectorized transcendentals) for long rows only; short rows get
-    # the simpler kernel (which compiles faster): the row length class is part of the source
-    lanes = bool(reds and suffix and red_runs and unsafe and not argred
-                 and sizes[red_runs[-1]] >= LANES_MIN)
-    flags = _fastmath(eqns, reduce=bool(reds and not unsafe))
+    # ----------------------------------------------------------------- 4. outputs
 
-    # outputs
-    outs = []
-    for v in full_outs:
-        outs.append((v, tuple(sizes) or (1,), "full"))
-    for k, _ in red_info:
-        v = eqns[k].outputs[0]
-        if id(v) in live_out or not suffix:   # (an outer reduction accumulates in its output)
-            outs.append((v, tuple(sizes[r] for r in kept_runs) or (1,), "red"))
-    for v in epi_outs:
-        outs.append((v, tuple(sizes[r] for r in kept_runs) or (1,), "epi"))
-    out_pos = {id(v): j for j, (v, _, _) in enumerate(outs)}
-    full_idx = ", ".join(f"i{r}" for r in range(m)) or "0"
-    inplace = {}
-    if choose_inplace is not None:
-        acc_ident = [idx == full_idx for idx in acc_index]
-        inplace = choose_inplace([(a, sh, ident) for (a, _), sh, ident in
-                                  zip(accessors, acc_shapes, acc_ident)],
-                                 [(v, sh, kind) for v, sh, kind in outs])
+    def outputs(self, choose_inplace) -> None:
+        """Output arrays (full-domain values, reductions, epilogue values) and which of them
+        overwrite an input in place."""
+        sizes, kept_runs = self.sizes, self.kept_runs
+        outs = []
+        for v in self.full_outs:
+            outs.append((v, tuple(sizes) or (1,), "full"))
+        for k, _ in self.red_info:
+            v = self.eqns[k].outputs[0]
+            if id(v) in self.live_out or not self.suffix:   # (an outer reduction accumulates in
+                outs.append((v, tuple(sizes[r] for r in kept_runs) or (1,), "red"))  # its output)
+        for v in self.epi_outs:
+            outs.append((v, tuple(sizes[r] for r in kept_runs) or (1,), "epi"))
+        self.outs = outs
+        self.out_pos = {id(v): j for j, (v, _, _) in enumerate(outs)}
+        self.full_idx = ", ".join(f"i{r}" for r in range(self.m)) or "0"
+        self.kept_idx = ", ".join(f"i{r}" for r in kept_runs) or "0"
+        self.inplace = {}
+        if choose_inplace is not None:
+            acc_ident = [idx == self.full_idx for idx in self.acc_index]
+            self.inplace = choose_inplace(
+                [(a, sh, ident) for (a, _), sh, ident in zip(self.accessors, self.acc_shapes, acc_ident)],
+                [(v, sh, kind) for v, sh, kind in outs])
 
-    def on(j):
-        return f"a{inplace[j]}" if j in inplace else f"o{j}"
-    kept_idx = ", ".join(f"i{r}" for r in kept_runs) or "0"
-    n_kept = len(kept_runs)
-    body: list[str] = []
+    def _on(self, j) -> str:
+        return f"a{self.inplace[j]}" if j in self.inplace else f"o{j}"
 
-    def ind(t):
-        return "    " * (t + 1)
+    # ----------------------------------------------------------------- 5. the loop nest
 
-    def scalar_type(dt):
-        return f"np.{dt.name}" if dt != np.bool_ else "bool"
-
-    def red_ident(k):
-        e = eqns[k]
+    def _red_ident(self, k) -> str:
+        e = self.eqns[k]
         return literal(e.primitive.lower.identity(e.inputs[0].aval.dtype), e.inputs[0].aval.dtype)
 
-    def innermost(t, lane):
+    def _innermost(self, t, lane) -> None:
         """Statements of the innermost level, then stores and accumulations, at indent ``t``."""
-        for lvl, text in stmts:
-            if lvl == m:
-                body.append(ind(t) + text)
-        for v in full_outs:
-            body.append(ind(t) + f"{on(out_pos[id(v)])}[{full_idx}] = {expr_of[id(v)]}")
-        for k, x in red_info:
-            e = eqns[k]
-            j = out_pos.get(id(e.outputs[0]))
+        body, on = self.body, self._on
+        for lvl, text in self.stmts:
+            if lvl == self.m:
+                body.append(_ind(t) + text)
+        for v in self.full_outs:
+            body.append(_ind(t) + f"{on(self.out_pos[id(v)])}[{self.full_idx}] = {self.expr_of[id(v)]}")
+        kept_idx = self.kept_idx
+        for k, x in self.red_info:
+            e = self.eqns[k]
+            j = self.out_pos.get(id(e.outputs[0]))
             low = e.primitive.lower
-            T = scalar_type(e.outputs[0].aval.dtype)
+            T = _scalar_type(e.outputs[0].aval.dtype)
             if isinstance(low, ArgReduce):
-                idx = f"i{red_runs[0]}" if red_runs else "0"
-                body.append(ind(t) + f"c{k} = {low(x, f'b{k}')}")
-                body.append(ind(t) + f"b{k} = {x} if c{k} else b{k}")
-                body.append(ind(t) + f"x{k} = {idx} if c{k} else x{k}")
-            elif not suffix:
-                body.append(ind(t) + f"{on(j)}[{kept_idx}] = {T}({low(f'{on(j)}[{kept_idx}]', x)})")
+                idx = f"i{self.red_runs[0]}" if self.red_runs else "0"
+                body.append(_ind(t) + f"c{k} = {low(x, f'b{k}')}")
+                body.append(_ind(t) + f"b{k} = {x} if c{k} else b{k}")
+                body.append(_ind(t) + f"x{k} = {idx} if c{k} else x{k}")
+            elif not self.suffix:
+                body.append(_ind(t) + f"{on(j)}[{kept_idx}] = {T}({low(f'{on(j)}[{kept_idx}]', x)})")
             elif lane is not None:
-                body.append(ind(t) + f"l{k}[{lane}] = {T}({low(f'l{k}[{lane}]', x)})")
+                body.append(_ind(t) + f"l{k}[{lane}] = {T}({low(f'l{k}[{lane}]', x)})")
             else:
-                body.append(ind(t) + f"s{k} = {T}({low(f's{k}', x)})")
+                body.append(_ind(t) + f"s{k} = {T}({low(f's{k}', x)})")
 
-    def init_accumulators(t):
-        for k, _ in red_info:
-            if isinstance(eqns[k].primitive.lower, ArgReduce):
-                body.append(ind(t) + f"b{k} = {red_ident(k)}")
-                body.append(ind(t) + f"x{k} = 0")
-            elif lanes:
-                body.append(ind(t) + f"for q in range({LANES}):")
-                body.append(ind(t + 1) + f"l{k}[q] = {red_ident(k)}")
+    def _init_accumulators(self, t) -> None:
+        for k, _ in self.red_info:
+            if isinstance(self.eqns[k].primitive.lower, ArgReduce):
+                self.body.append(_ind(t) + f"b{k} = {self._red_ident(k)}")
+                self.body.append(_ind(t) + f"x{k} = 0")
+            elif self.lanes:
+                self.body.append(_ind(t) + f"for q in range({LANES}):")
+                self.body.append(_ind(t + 1) + f"l{k}[q] = {self._red_ident(k)}")
             else:
-                body.append(ind(t) + f"s{k} = {red_ident(k)}")
+                self.body.append(_ind(t) + f"s{k} = {self._red_ident(k)}")
 
-    if lanes:
-        for k, _ in red_info:
-            body.append(ind(0) + f"l{k} = np.empty({LANES}, np.{eqns[k].outputs[0].aval.dtype.name})")
-    if reds and not suffix:      # reduced dims outside kept ones: accumulate into the output
-        for k, _ in red_info:
-            j = out_pos[id(eqns[k].outputs[0])]
-            for t, r in enumerate(kept_runs):
-                body.append(ind(t) + f"for i{r} in range({'lo, ' if r == order[0] else ''}n{r}):")
-            body.append(ind(n_kept) + f"{on(j)}[{kept_idx}] = {red_ident(k)}")
-    done = False
-    for t in range(m):
-        for lvl, text in stmts:
-            if lvl == t:
-                body.append(ind(t) + text)
-        if reds and suffix and t == n_kept:
-            init_accumulators(t)
-        r = order[t]
-        if lanes and t == m - 1:
-            body.append(ind(t) + f"nb = n{r} - n{r} % {LANES}")
-            body.append(ind(t) + f"for jb in range(0, nb, {LANES}):")
-            body.append(ind(t + 1) + f"for q in range({LANES}):")
-            body.append(ind(t + 2) + f"i{r} = jb + q")
-            innermost(t + 2, "q")
-            body.append(ind(t) + f"for i{r} in range(nb, n{r}):")
-            innermost(t + 1, "0")
-            done = True
-            break
-        body.append(ind(t) + f"for i{r} in range({'lo, ' if t == 0 else ''}n{r}):")
-    if not done:
-        if reds and suffix and n_kept == m:
-            init_accumulators(m)
-        innermost(m, None)
-    if reds and suffix:
-        for k, _ in red_info:
-            j = out_pos.get(id(eqns[k].outputs[0]))
+    def loop_nest(self) -> None:
+        """The kernel body: loops from the outermost (``lo`` to its size: a lane's rows), each
+        level's statements, the innermost stores and accumulations, then the per-kept-index
+        tail (reduction results, epilogue)."""
+        self.body = body = []
+        eqns, m, order, n_kept = self.eqns, self.m, self.order, len(self.kept_runs)
+        reds, suffix, on = self.reds, self.suffix, self._on
+        if self.lanes:
+            for k, _ in self.red_info:
+                body.append(_ind(0) + f"l{k} = np.empty({LANES}, np.{eqns[k].outputs[0].aval.dtype.name})")
+        if reds and not suffix:      # reduced dims outside kept ones: accumulate into the output
+            for k, _ in self.red_info:
+                j = self.out_pos[id(eqns[k].outputs[0])]
+                for t, r in enumerate(self.kept_runs):
+                    body.append(_ind(t) + f"for i{r} in range({'lo, ' if r == order[0] else ''}n{r}):")
+                body.append(_ind(n_kept) + f"{on(j)}[{self.kept_idx}] = {self._red_ident(k)}")
+        done = False
+        for t in range(m):
+            for lvl, text in self.stmts:
+                if lvl == t:
+                    body.append(_ind(t) + text)
+            if reds and suffix and t == n_kept:
+                self._init_accumulators(t)
+            r = order[t]
+            if self.lanes and t == m - 1:
+                body.append(_ind(t) + f"nb = n{r} - n{r} % {LANES}")
+                body.append(_ind(t) + f"for jb in range(0, nb, {LANES}):")
+                body.append(_ind(t + 1) + f"for q in range({LANES}):")
+                body.append(_ind(t + 2) + f"i{r} = jb + q")
+                self._innermost(t + 2, "q")
+                body.append(_ind(t) + f"for i{r} in range(nb, n{r}):")
+                self._innermost(t + 1, "0")
+                done = True
+                break
+            body.append(_ind(t) + f"for i{r} in range({'lo, ' if t == 0 else ''}n{r}):")
+        if not done:
+            if reds and suffix and n_kept == m:
+                self._init_accumulators(m)
+            self._innermost(m, None)
+        if reds and suffix:
+            self._reduction_tail(n_kept)
+
+    def _reduction_tail(self, n_kept) -> None:
+        body, on, eqns = self.body, self._on, self.eqns
+        for k, _ in self.red_info:
+            j = self.out_pos.get(id(eqns[k].outputs[0]))
             low = eqns[k].primitive.lower
-            T = scalar_type(eqns[k].outputs[0].aval.dtype)
-            if lanes and not isinstance(low, ArgReduce):
-                body.append(ind(n_kept) + f"s{k} = {red_ident(k)}")
-                body.append(ind(n_kept) + f"for q in range({LANES}):")
-                body.append(ind(n_kept + 1) + f"s{k} = {T}({low(f's{k}', f'l{k}[q]')})")
+            T = _scalar_type(eqns[k].outputs[0].aval.dtype)
+            if self.lanes and not isinstance(low, ArgReduce):
+                body.append(_ind(n_kept) + f"s{k} = {self._red_ident(k)}")
+                body.append(_ind(n_kept) + f"for q in range({LANES}):")
+                body.append(_ind(n_kept + 1) + f"s{k} = {T}({low(f's{k}', f'l{k}[q]')})")
             if j is not None:
                 acc = f"x{k}" if isinstance(low, ArgReduce) else f"s{k}"
-                body.append(ind(n_kept) + f"{on(j)}[{kept_idx}] = {acc}")
-        for text in epi_stmts:
-            body.append(ind(n_kept) + text)
-        for v in epi_outs:
-            body.append(ind(n_kept) + f"{on(out_pos[id(v)])}[{kept_idx}] = {expr_of[id(v)]}")
+                body.append(_ind(n_kept) + f"{on(j)}[{self.kept_idx}] = {acc}")
+        for text in self.epi_stmts:
+            body.append(_ind(n_kept) + text)
+        for v in self.epi_outs:
+            body.append(_ind(n_kept) + f"{on(self.out_pos[id(v)])}[{self.kept_idx}] = {self.expr_of[id(v)]}")
 
-    params = ["lo"] + [f"n{r}" for r in range(m)] + [f"c{j}" for j in range(len(consts))] + \
-             [f"a{j}" for j in range(len(accessors))] + \
-             [f"o{j}" for j in range(len(outs)) if j not in inplace]
-    prims = " ".join(e.primitive.name for e in eqns)
-    if len(prims) > 90:
-        prims = prims[:87] + "..."
-    src_body = (HEADER.format(flags=flags) + f"def KERNEL({', '.join(params)}):\n"
-                + f"    # {prims}\n" + "\n".join(body) + "\n")
-    name = "k_" + cache.source_hash(src_body)
-    source = "import math\n\nimport numpy as np\n\n\n" + src_body.replace("KERNEL", name)
-    signature = [("int",)] * (m + 1) + [("scalar", dt) for dt, _ in consts] + \
-                [("array", a.aval.dtype, len(s)) for (a, _), s in
-                                   zip(accessors, acc_shapes)] + \
-                [("array", v.aval.dtype, len(s)) for j, (v, s, _) in enumerate(outs) if j not in inplace]
-    k = Kernel(name, source, signature, sizes,
-               [(a, s) for (a, _), s in zip(accessors, acc_shapes)],
-               [(v, s) for j, (v, s, _) in enumerate(outs) if j not in inplace], eqns)
-    k.inplace = [(outs[j][0], accessors[i][0]) for j, i in sorted(inplace.items())]
-    k.consts = consts
-    k.row_unit = _prod(dom[d] for d in runs[0][1:]) if runs and not virtual else 1
-    return k
+    # ----------------------------------------------------------------- 6. source and signature
+
+    def assemble(self) -> Kernel:
+        m, outs, inplace = self.m, self.outs, self.inplace
+        params = (["lo"] + [f"n{r}" for r in range(m)] + [f"c{j}" for j in range(len(self.consts))]
+                  + [f"a{j}" for j in range(len(self.accessors))]
+                  + [f"o{j}" for j in range(len(outs)) if j not in inplace])
+        prims = " ".join(e.primitive.name for e in self.eqns)
+        if len(prims) > 90:
+            prims = prims[:87] + "..."
+        src_body = (HEADER.format(flags=self.flags) + f"def KERNEL({', '.join(params)}):\n"
+                    + f"    # {prims}\n" + "\n".join(self.body) + "\n")
+        name = "k_" + cache.source_hash(src_body)
+        source = "import math\n\nimport numpy as np\n\n\n" + src_body.replace("KERNEL", name)
+        signature = ([("int",)] * (m + 1) + [("scalar", dt) for dt, _ in self.consts]
+                     + [("array", a.aval.dtype, len(s)) for (a, _), s in zip(self.accessors, self.acc_shapes)]
+                     + [("array", v.aval.dtype, len(s)) for j, (v, s, _) in enumerate(outs)
+                        if j not in inplace])
+        k = Kernel(name, source, signature, self.sizes,
+                   [(a, s) for (a, _), s in zip(self.accessors, self.acc_shapes)],
+                   [(v, s) for j, (v, s, _) in enumerate(outs) if j not in inplace], self.eqns)
+        k.inplace = [(outs[j][0], self.accessors[i][0]) for j, i in sorted(inplace.items())]
+        k.consts = self.consts
+        k.row_unit = _prod(self.dom[d] for d in self.runs[0][1:]) if self.runs and not self.virtual else 1
+        return k
 
 
 def _fastmath(eqns, reduce: bool) -> str:
