@@ -173,15 +173,31 @@ def _compose(inner, outer):
 
 
 def plan(jaxpr: Jaxpr) -> Plan:
+    """Partition ``jaxpr``'s equations into fused kernels and driver steps, in a valid order."""
     eqns = jaxpr.eqns
-    n = len(eqns)
-    producer: dict[int, int] = {}
-    for i, e in enumerate(eqns):
-        for v in e.outputs:
-            producer[id(v)] = i
+    producer = {id(v): i for i, e in enumerate(eqns) for v in e.outputs}
     kinds = [classify(e) for e in eqns]
+    operands = _fusible_operands(eqns, kinds, producer)
+    needed_index = _needed_index_ops(jaxpr, kinds, producer, operands)
+    group_of = _group(eqns, kinds, producer, operands)
+    nodes = []
+    seen = set()
+    for i in range(len(eqns)):
+        g = group_of[i]
+        if kinds[i][0] == "index":
+            if i in needed_index:
+                nodes.append(("index", [i], None))
+        elif g is None:
+            nodes.append(("driver", [i], kinds[i][1]))
+        elif id(g) not in seen:
+            seen.add(id(g))
+            nodes.append(("kernel", sorted(g.members), (g.domain, frozenset(g.epi))))
+    return Plan(jaxpr, _toposort(nodes, eqns, producer, operands))
 
-    # operands of fusible eqns, looking through index ops (free: they only change indexing)
+
+def _fusible_operands(eqns, kinds, producer) -> dict:
+    """Operands of the fusible equations, looking through index ops (free: they only change
+    indexing): eqn index -> [(atom, access map)]."""
     operands: dict[int, list] = {}
     for i, e in enumerate(eqns):
         kind, detail = kinds[i]
@@ -198,40 +214,46 @@ def plan(jaxpr: Jaxpr) -> Plan:
                 a = eqns[p].inputs[0]
             ops.append((a, m))
         operands[i] = ops
+    return operands
 
-    needed_index = set()      # index ops whose result a driver step or the output needs
+
+def _needed_index_ops(jaxpr, kinds, producer, operands) -> set:
+    """Index ops whose result a driver step or the output needs as an array (a needed index op
+    reads its operand itself, which may need another index op)."""
+    eqns = jaxpr.eqns
+    needed = set()
     for i, e in enumerate(eqns):
         srcs = [a for a, _ in operands[i]] if i in operands else e.inputs
-        for a in srcs:
-            if isinstance(a, Var):
-                p = producer.get(id(a))
-                if p is not None and kinds[p][0] == "index":
-                    needed_index.add(p)
+        for a in list(srcs):
+            p = producer.get(id(a)) if isinstance(a, Var) else None
+            if p is not None and kinds[p][0] == "index":
+                needed.add(p)
     for a in jaxpr.outvars:
         p = producer.get(id(a)) if isinstance(a, Var) else None
         if p is not None and kinds[p][0] == "index":
-            needed_index.add(p)
-    # a needed index op reads its operand itself (which may need another index op)
-    todo = list(needed_index)
+            needed.add(p)
+    todo = list(needed)
     while todo:
-        p = todo.pop()
-        a = eqns[p].inputs[0]
-        if isinstance(a, Var):
-            q = producer.get(id(a))
-            if q is not None and kinds[q][0] == "index" and q not in needed_index:
-                needed_index.add(q)
-                todo.append(q)
+        a = eqns[todo.pop()].inputs[0]
+        q = producer.get(id(a)) if isinstance(a, Var) else None
+        if q is not None and kinds[q][0] == "index" and q not in needed:
+            needed.add(q)
+            todo.append(q)
+    return needed
 
-    # the graph of groups, kept in a topological order as groups merge
+
+def _group(eqns, kinds, producer, operands) -> list:
+    """Grow fused groups in program order: each fusible equation joins its producers' groups
+    where the result stays one loop nest (``_try_merge``) and no cycle forms (``GroupDag``).
+    Returns each equation's group (None for driver steps and index ops)."""
     def deps(i):
         srcs = [a for a, _ in operands[i]] if i in operands else eqns[i].inputs
         return [producer[id(a)] for a in srcs if isinstance(a, Var) and id(a) in producer]
 
-    dag = GroupDag([deps(i) for i in range(n)])
-
-    group_of: list[_Group | None] = [None] * n
+    dag = GroupDag([deps(i) for i in range(len(eqns))])
+    group_of: list[_Group | None] = [None] * len(eqns)
     for i, e in enumerate(eqns):
-        kind, detail = kinds[i]
+        kind, _ = kinds[i]
         if kind not in ("ew", "red", "argred"):
             continue
         axes = tuple(e.params.get("axes", ())) if kind in ("red", "argred") else None
@@ -239,17 +261,15 @@ def plan(jaxpr: Jaxpr) -> Plan:
                              {id(a) for a, _ in operands[i] if isinstance(a, Var)},
                              {id(v) for v in e.outputs})
         for a, m in operands[i]:
-            if not isinstance(a, Var):
-                continue
-            p = producer.get(id(a))
+            p = producer.get(id(a)) if isinstance(a, Var) else None
             if p is None or kinds[p][0] not in ("ew", "red", "argred"):
                 continue
             gp, g = group_of[p], group_of[i]
             if gp is g:
                 continue
             merged = None
-            from_tail = kinds[p][0] in ("red", "argred") or p in gp.epi
-            if from_tail:   # a reduction result (or its epilogue) feeding a kept-shaped op
+            if kinds[p][0] in ("red", "argred") or p in gp.epi:
+                # a reduction result (or its epilogue) feeding a kept-shaped op: an epilogue
                 kept = gp.kept()
                 if (kind == "ew" and kept is not None and _nonunit(g.domain) == kept
                         and _identity_mod_unit(m, a.aval.shape, g.domain)):
@@ -259,22 +279,7 @@ def plan(jaxpr: Jaxpr) -> Plan:
             if merged is not None:
                 for mm in merged.members:
                     group_of[mm] = merged
-
-    # steps in a topological order of the contracted graph
-    seen = set()
-    nodes = []
-    for i in range(n):
-        g = group_of[i]
-        if kinds[i][0] == "index":
-            if i in needed_index:
-                nodes.append(("index", [i], None))
-        elif g is None:
-            nodes.append(("driver", [i], kinds[i][1]))
-        elif id(g) not in seen:
-            seen.add(id(g))
-            nodes.append(("kernel", sorted(g.members), (g.domain, frozenset(g.epi))))
-    steps = _toposort(nodes, eqns, producer, operands)
-    return Plan(jaxpr, steps)
+    return group_of
 
 
 class GroupDag:
