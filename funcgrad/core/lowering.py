@@ -173,10 +173,12 @@ class Reduce(Lowering):
 
     kind = "reduce"
 
-    def __init__(self, identity: Callable, combine: str, partials: str | None = None):
+    def __init__(self, identity: Callable, combine: str, partials: str | None = None,
+                 pairwise: bool = False):
         self.identity = identity
         self.combine = combine
         self.partials = partials
+        self.pairwise = pairwise    # a float sum: accumulate in blocks added pairwise
 
     def __call__(self, acc: str, x: str) -> str:
         return self.combine.format(acc=acc, x=x)

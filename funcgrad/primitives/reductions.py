@@ -54,7 +54,7 @@ def _reduce_sum_vjp(ct, x, *, out, axes):
 reduce_sum_p = def_primitive(
     "reduce_sum", abstract_eval=_reduce_abstract("reduce_sum"), impl=_reduce_sum_impl,
     vjp=_reduce_sum_vjp, jvp=LINEAR, batch=_batch_reduce(lambda x, **p: reduce_sum_p.bind(x, **p)),
-    lower=Reduce(lambda dtype: 0, "{acc} + {x}", partials="np.add"))
+    lower=Reduce(lambda dtype: 0, "{acc} + {x}", partials="np.add", pairwise=True))
 
 
 def reduce_sum(x, axes):
