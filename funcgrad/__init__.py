@@ -19,6 +19,7 @@ from .api import (ShapeDtypeStruct, eval_shape, grad, hessian, jacfwd, jacobian,
                   jvp, linearize, make_jaxpr, value_and_grad, vjp, vmap)
 from . import nn  # noqa: F401
 from .jit import jit  # noqa: F401
+from . import random  # noqa: F401
 
 
 def block_until_ready(x):

@@ -76,6 +76,8 @@ def collect():
         pass
     from . import cases_control
     out.extend(cases_control.CASES)
+    from . import cases_random
+    out.extend(cases_random.CASES)
     return out
 
 
