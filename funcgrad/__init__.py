@@ -20,6 +20,8 @@ from .api import (ShapeDtypeStruct, eval_shape, grad, hessian, jacfwd, jacobian,
 from . import nn  # noqa: F401
 from .jit import jit  # noqa: F401
 from . import random  # noqa: F401
+from .control.custom import (checkpoint, checkpoint_policies, custom_jvp,  # noqa: F401
+                             custom_vjp, remat)
 
 
 def block_until_ready(x):
