@@ -22,19 +22,34 @@ from .jit import jit  # noqa: F401
 from . import random  # noqa: F401
 from .control.custom import (checkpoint, checkpoint_policies, custom_jvp,  # noqa: F401
                              custom_vjp, remat)
+from . import debug, tree  # noqa: F401
+from .device import (CpuDevice, block_until_ready, default_backend, device_count,  # noqa: F401
+                     device_get, device_put, devices, local_device_count, local_devices,
+                     process_count, process_index)
 
 
-def block_until_ready(x):
-    """Return ``x`` (NumPy computations are synchronous)."""
-    return x
+class disable_jit:
+    """Context manager (JAX's ``jax.disable_jit``): inside it, ``jit`` runs functions eagerly,
+    op by op (for debugging with print and pdb).
 
+    >>> import funcgrad as fg
+    >>> with fg.disable_jit():
+    ...     fg.jit(lambda x: print("running eagerly:", x) or x)(3)
+    running eagerly: 3
+    3
+    """
 
-def device_put(x, device=None):
-    return numpy.asarray(x)
+    def __init__(self, disable: bool = True):
+        self.disable = disable
 
+    def __enter__(self):
+        self.prev = config.jax_disable_jit
+        config.update("jax_disable_jit", bool(self.disable))
+        return self
 
-def device_get(x):
-    return x
+    def __exit__(self, *exc):
+        config.update("jax_disable_jit", self.prev)
+        return False
 
 
 def typeof(x):

@@ -9,6 +9,9 @@ Slots (all required; a slot may hold a marker with a reason instead of a rule):
 - ``jvp(primals, tangents, **params) -> (out, tangent_out)``; ``LINEAR`` derives it
 - ``batch(args, dims, **params) -> (out, dim)``
 - ``lower``: the Numba lowering (owned by the jit issue)
+
+``effectful=True`` marks a primitive run for its side effect (``debug.print``): the optimization
+passes never remove, merge or constant-fold its equations.
 """
 from __future__ import annotations
 
@@ -46,9 +49,10 @@ class Primitive:
     """A named operation with its rules. ``bind`` hands it to the current trace."""
 
     def __init__(self, name: str, *, abstract_eval, impl, vjp, jvp, batch, lower,
-                 multiple_results: bool = False):
+                 multiple_results: bool = False, effectful: bool = False):
         self.name = name
         self.multiple_results = multiple_results
+        self.effectful = effectful
         for slot, rule in zip(_SLOTS, (abstract_eval, impl, vjp, jvp, batch, lower)):
             if rule is None or not (callable(rule) or isinstance(rule, Marker)):
                 raise TypeError(f"primitive {name!r}: slot {slot!r} needs a rule or a marker, got {rule!r}")
@@ -64,12 +68,12 @@ class Primitive:
 
 
 def def_primitive(name: str, *, abstract_eval: Callable, impl: Callable, vjp, jvp, batch, lower,
-                  multiple_results: bool = False) -> Primitive:
+                  multiple_results: bool = False, effectful: bool = False) -> Primitive:
     """Create and register a primitive. Every slot must be given (a rule or a marker)."""
     if name in PRIMITIVES:
         raise ValueError(f"primitive {name!r} is defined twice")
     p = Primitive(name, abstract_eval=abstract_eval, impl=impl, vjp=vjp, jvp=jvp, batch=batch,
-                  lower=lower, multiple_results=multiple_results)
+                  lower=lower, multiple_results=multiple_results, effectful=effectful)
     PRIMITIVES[name] = p
     return p
 

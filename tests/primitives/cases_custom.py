@@ -43,3 +43,14 @@ CASES = [
     Case("custom_vjp_call", _softplus, [Arg((4,))], diff=False),
     Case("checkpoint", _remat_body, [Arg((2, 3)), Arg((3, 3))], order=2),
 ]
+
+_SEEN = []
+
+
+def _print_and_double(x):
+    from funcgrad.primitives.debug import debug_callback
+    debug_callback(lambda v: _SEEN.append(v.shape), x)
+    return x * 2.0
+
+
+CASES.append(Case("debug_callback", _print_and_double, [Arg((2, 3))]))
