@@ -323,7 +323,7 @@ def _cvjp_impl(*args, jaxpr, bwd, num_consts, num_out, name):
 
 
 def _known_zero(c) -> bool:
-    return c is None or (not isinstance(c, Tracer) and not np.any(np.asarray(c)))
+    return c is None or isinstance(c, Zero) or (not isinstance(c, Tracer) and not np.any(np.asarray(c)))
 
 
 def _cvjp_vjp(ct, *args, out, jaxpr, bwd, num_consts, num_out, name):
@@ -336,9 +336,10 @@ def _cvjp_vjp(ct, *args, out, jaxpr, bwd, num_consts, num_out, name):
 
     def get(k):
         if not memo:
-            total = [None] * num_consts + list(bwd(res, cts[:num_out]))
+            total = [None] * num_consts + list(bwd(res, [instantiate(c) for c in cts[:num_out]]))
             if not all(_known_zero(c) for c in res_cts):
-                extra = _recompute_and_sweep(jaxpr, list(args), [None] * num_out + res_cts)
+                res_cts_ = [None if isinstance(c, Zero) else c for c in res_cts]
+                extra = _recompute_and_sweep(jaxpr, list(args), [None] * num_out + res_cts_)
                 for i, e in enumerate(extra):
                     if e is not None and i >= num_consts:
                         total[i] = e if total[i] is None else add_any(total[i], e)
@@ -376,6 +377,7 @@ def _cvjp_batch(args, dims, *, jaxpr, bwd, num_consts, num_out, name):
 custom_vjp_call_p = def_primitive(
     "custom_vjp_call", abstract_eval=_cvjp_abstract, impl=_cvjp_impl, vjp=_cvjp_vjp,
     jvp=_cvjp_jvp, batch=_cvjp_batch, lower=INLINE, multiple_results=True)
+custom_vjp_call_p.symbolic_zero_cts = True   # residual outputs rarely get cotangents
 
 
 class custom_vjp:

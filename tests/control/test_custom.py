@@ -298,3 +298,14 @@ def test_checkpoint_keeps_fewer_bytes_alive_between_passes():
     kept_remat, g_remat = retained(True)
     assert kept_remat < 0.4 * kept_plain, (kept_remat, kept_plain)
     np.testing.assert_allclose(g_remat[0][7][0], g_plain[0][7][0], rtol=1e-12)
+
+
+def test_custom_vjp_first_order_does_not_recompute_fwd():
+    """Residual outputs get no cotangent in a first-order backward pass: the backward program
+    is the user's bwd only (no re-run of fwd), also when staged for jit."""
+    text = str(fg.make_jaxpr(fg.grad(lambda x: jnp.sum(softplus(x))))(np.ones(3)))
+    lines = text.splitlines()
+    at = next(i for i, line in enumerate(lines) if "custom_vjp_call" in line)
+    assert "log1p" in lines[at]          # inside the fwd program
+    assert not any("log1p" in line or "custom_vjp_call" in line for line in lines[at + 1:])
+    np.testing.assert_array_equal(fg.jit(fg.grad(lambda x: jnp.sum(softplus(x))))(np.zeros(2)), [0.5, 0.5])
