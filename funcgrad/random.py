@@ -545,21 +545,35 @@ def multivariate_normal(key, mean, cov, shape=None, dtype=None, method: str = "c
     else:
         shape = _shape(shape, "multivariate_normal")
         _check_shape("normal", shape, ms[:-1], cs[:-2])
-    linalg = getattr(jnp, "linalg", None)
-    if linalg is None or not hasattr(linalg, method if method != "svd" else "svd"):
-        raise NotImplementedError(
-            f"multivariate_normal(method={method!r}) needs funcgrad.numpy.linalg."
-            f"{'cholesky' if method == 'cholesky' else method}, which this build does not have")
-    if method == "svd":
-        u, s, _ = linalg.svd(cov)
-        factor = u * jnp.sqrt(s[..., None, :])
-    elif method == "eigh":
-        w, v = linalg.eigh(cov)
-        factor = v * jnp.sqrt(w[..., None, :])
-    else:
-        factor = linalg.cholesky(cov)
+    factor = _cov_factor(cov, method)
     z = normal(key, tuple(shape) + (n,), dtype)
     return mean + jnp.einsum("...ij,...j->...i", factor, z)
+
+
+def _cov_factor(cov, method):
+    """A square root ``F`` of ``cov`` (``F @ F.T == cov``): with ``funcgrad.numpy.linalg`` when
+    it exists (differentiable); otherwise NumPy's LAPACK on a concrete ``cov``."""
+    linalg = getattr(jnp, "linalg", None)
+    if linalg is not None and hasattr(linalg, "cholesky"):
+        if method == "svd":
+            u, s, _ = linalg.svd(cov)
+            return u * jnp.sqrt(s[..., None, :])
+        if method == "eigh":
+            w, v = linalg.eigh(cov)
+            return v * jnp.sqrt(w[..., None, :])
+        return linalg.cholesky(cov)
+    if isinstance(cov, Tracer):
+        raise NotImplementedError(
+            "multivariate_normal with a traced (jit argument or differentiated) covariance needs "
+            "funcgrad.numpy.linalg, which this build does not have; pass a concrete covariance")
+    c = np.asarray(cov)
+    if method == "svd":
+        u, s, _ = np.linalg.svd(c)
+        return jnp.asarray(u * np.sqrt(s[..., None, :]))
+    if method == "eigh":
+        w, v = np.linalg.eigh(c)
+        return jnp.asarray(v * np.sqrt(w[..., None, :]))
+    return jnp.asarray(np.linalg.cholesky(c))
 
 
 # --------------------------------------------------------------------------- simple transforms

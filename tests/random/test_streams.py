@@ -178,9 +178,20 @@ def test_bad_keys_raise():
 
 def test_multivariate_normal():
     cov = jnp.array([[2.0, 0.5], [0.5, 1.0]])
-    if not hasattr(jnp, "linalg"):   # needs funcgrad.numpy.linalg.cholesky (another issue)
-        with pytest.raises(NotImplementedError, match="linalg"):
-            random.multivariate_normal(K0, jnp.zeros(2), cov)
-        return
+    # JAX (x64): multivariate_normal(PRNGKey(0), zeros(2), cov, (3,)); Cholesky and erf_inv
+    # differ by ulps
+    want = [[-0.291104745360006, -0.8068573524223356], [2.5683344029320905, 0.8177955853343485],
+            [0.11436445412351144, -0.31948666111382057]]
+    got = random.multivariate_normal(K0, jnp.zeros(2), cov, (3,))
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
     x = np.asarray(random.multivariate_normal(K0, jnp.zeros(2), cov, (20000,)))
     np.testing.assert_allclose(np.cov(x.T), np.asarray(cov), atol=0.06)
+    for method in ("eigh", "svd"):
+        x = np.asarray(random.multivariate_normal(K0, jnp.ones(2), cov, (20000,), method=method))
+        np.testing.assert_allclose(np.cov(x.T), np.asarray(cov), atol=0.06)
+        np.testing.assert_allclose(x.mean(0), [1.0, 1.0], atol=0.05)
+    vm = fg.vmap(lambda k: random.multivariate_normal(k, jnp.zeros(2), cov))(random.split(K0, 3))
+    assert vm.shape == (3, 2)
+    if not hasattr(jnp, "linalg"):
+        with pytest.raises(NotImplementedError, match="linalg"):
+            fg.jit(lambda c: random.multivariate_normal(K0, jnp.zeros(2), c))(cov)
