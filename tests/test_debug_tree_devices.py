@@ -135,3 +135,11 @@ def test_devices_are_cpu_noops():
     assert type(fg.device_get(y)) is np.ndarray
     with pytest.raises(RuntimeError, match="CPU only"):
         fg.devices("gpu")
+
+
+def test_debug_print_under_nested_vmap(capsys):
+    x = jnp.arange(6.0).reshape(2, 3)
+    fg.vmap(fg.vmap(lambda v: fg.debug.print("{}", v) or v))(x)
+    assert capsys.readouterr().out.split() == ["0.0", "1.0", "2.0", "3.0", "4.0", "5.0"]
+    fg.vmap(fg.vmap(lambda v: fg.debug.print("{}", v) or v), in_axes=1)(x)   # column-major
+    assert capsys.readouterr().out.split() == ["0.0", "3.0", "1.0", "4.0", "2.0", "5.0"]

@@ -13,7 +13,7 @@ import numpy as np
 from ..core.avals import Aval
 from ..core.lowering import HOST
 from ..core.primitive import NOT_DIFFERENTIABLE, Zero, def_primitive
-from .shape import shape_of, slice as slice_, squeeze
+from .shape import move_bdim, shape_of
 
 _DONE = np.array(True)
 
@@ -28,21 +28,18 @@ def _jvp(primals, tangents, *, callback):
     return out, Zero(Aval((), np.dtype(np.bool_)))
 
 
-def _element(a, i, d):
-    s = shape_of(a)
-    start = [0] * len(s)
-    limit = list(s)
-    start[d], limit[d] = i, i + 1
-    return squeeze(slice_(a, start, limit, None), (d,))
-
-
 def _batch(args, dims, *, callback):
+    """One equation whatever the batch size: the callback is wrapped to run once per batch
+    element, in order, on that element's values."""
     size = next(shape_of(a)[d] for a, d in zip(args, dims) if d is not None)
-    out = None
-    for i in range(size):
-        out = debug_callback_p.bind(*[a if d is None else _element(a, i, d)
-                                      for a, d in zip(args, dims)], callback=callback)
-    return out, None
+    moved = [a if d is None else move_bdim(a, d, 0) for a, d in zip(args, dims)]
+    batched = [d is not None for d in dims]
+
+    def per_element(*vals):
+        for i in range(size):
+            callback(*[v[i] if b else v for v, b in zip(vals, batched)])
+
+    return debug_callback_p.bind(*moved, callback=per_element), None
 
 
 debug_callback_p = def_primitive(
