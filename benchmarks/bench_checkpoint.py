@@ -6,8 +6,8 @@ checkpointed; blocks of 5 layers checkpointed. For each, in a fresh measurement:
 - *retained bytes*: memory (``tracemalloc``, which sees NumPy's buffers) still held after the
   forward pass, i.e. what the backward pass will read (the residuals);
 - *peak bytes*: peak traced memory over forward + backward;
-- the forward+backward time (median of ``--repeats``) and its ratio to no checkpoint: the
-  extra compute of recomputing the forward pass;
+- the forward+backward time (median of ``--repeats`` rounds, the variants interleaved) and its
+  ratio to no checkpoint: the extra compute of recomputing the forward pass;
 - that the gradients equal the plain ones.
 
     python benchmarks/bench_checkpoint.py [--width 512] [--batch 512] [--layers 20] [--repeats 5]
@@ -56,15 +56,19 @@ def measure(loss, params):
     return retained, peak, grads
 
 
-def timed(loss, params, repeats):
-    ts = []
-    g = fg.grad(loss)
-    g(params)   # warm-up
+def timed(losses, params, repeats):
+    """Median forward+backward time of each loss; the variants take turns in every round, so
+    a burst of load on the machine hits them alike."""
+    grads = [fg.grad(loss) for loss in losses]
+    for g in grads:
+        g(params)   # warm-up
+    times = [[] for _ in grads]
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        g(params)
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
+        for g, ts in zip(grads, times):
+            t0 = time.perf_counter()
+            g(params)
+            ts.append(time.perf_counter() - t0)
+    return [statistics.median(ts) for ts in times]
 
 
 def main():
@@ -81,18 +85,20 @@ def main():
     act = a.batch * a.width * 8
     print(f"{a.layers}-layer tanh MLP, width {a.width}, batch {a.batch}: one activation "
           f"= {act / 2**20:.1f} MiB, parameters = {a.layers * (a.width ** 2 + a.width) * 8 / 2**20:.1f} MiB")
-    print(f"{'variant':<22}{'retained MiB':>14}{'peak MiB':>10}{'time s':>9}{'time ratio':>12}")
-    _, _, ref = measure(make_loss(None, x), params)
-    base_t = None
-    for name, block in (("no checkpoint", None), ("checkpoint per layer", 1),
-                        ("checkpoint 5-layer blocks", 5)):
-        loss = make_loss(block, x)
+    print(f"{'variant':<26}{'retained MiB':>14}{'peak MiB':>10}{'time s':>9}{'time ratio':>12}")
+    variants = (("no checkpoint", None), ("checkpoint per layer", 1),
+                ("checkpoint 5-layer blocks", 5))
+    losses = [make_loss(block, x) for _, block in variants]
+    _, _, ref = measure(losses[0], params)
+    mem = []
+    for loss in losses:
         retained, peak, grads = measure(loss, params)
         for (gw, gb), (rw, rb) in zip(grads[0], ref[0]):
             np.testing.assert_allclose(gw, rw, rtol=1e-10, atol=1e-12)
-        t = timed(loss, params, a.repeats)
-        base_t = t if base_t is None else base_t
-        print(f"{name:<22}{retained / 2**20:>14.1f}{peak / 2**20:>10.1f}{t:>9.3f}{t / base_t:>12.2f}")
+        mem.append((retained, peak))
+    times = timed(losses, params, a.repeats)
+    for (name, _), (retained, peak), t in zip(variants, mem, times):
+        print(f"{name:<26}{retained / 2**20:>14.1f}{peak / 2**20:>10.1f}{t:>9.3f}{t / times[0]:>12.2f}")
 
 
 if __name__ == "__main__":
