@@ -40,7 +40,7 @@ from ..core.primitive import Zero, def_primitive
 from ..core.trace import (EVAL, RecordingTrace, Tracer, current_trace, eval_jaxpr,
                           set_current_trace)
 from ..core.tree_util import tree_flatten, tree_map, tree_unflatten
-from ..primitives.elementwise import add_any, instantiate, zeros_like_aval
+from ..primitives.elementwise import add_any, convert_element_type, instantiate, zeros_like_aval
 from ..primitives.random_bits import optimization_barrier_p
 from ..primitives.shape import broadcast_in_dim, move_bdim, shape_of
 from ..transforms.jvp import JVPTrace, JVPTracer
@@ -152,6 +152,14 @@ def _transpose_linear(fn: Callable, lin_avals, ct_list):
             cts.append(ct)
     tape = Jaxpr(rec.constvars, rec.invars, rec.eqns, outvars)
     return backward_pass(tape, rec.env, cts, rec.invars)
+
+
+def _like_dtype(t, want):
+    """A float tangent in the output's float dtype (a rule may compute it from Python floats)."""
+    a = aval_of_value(t)
+    if a.dtype != want.dtype and is_float(a.dtype) and is_float(want.dtype):
+        return convert_element_type(t, want.dtype)
+    return t
 
 
 def _check_like(kind, name, got, want_avals):
@@ -305,7 +313,7 @@ class custom_jvp:
                     f"function's output structure {out_tree[0]}, got {o_tree} and {t_tree2}")
             _check_like("primal output", name, o_leaves, out_avals)
             _check_like("tangent output", name, t_leaves, out_avals)
-            return o_leaves, t_leaves
+            return o_leaves, [_like_dtype(t, a) for t, a in zip(t_leaves, out_avals)]
 
         outs = custom_jvp_call_p.bind(*consts, *leaves, jaxpr=prog, jvp=jvp_flat,
                                       num_consts=len(consts), name=name)
@@ -587,6 +595,8 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy=None,
         args = _resolve_args(fun, args, kwargs)
         nondiff, dyn = _split_nondiff(args, static)
         leaves, in_tree = tree_flatten(dyn)
+        if not _needs_trace(leaves):      # no transform to save memory for: an ordinary call
+            return fun(*args)
         out_tree = []
 
         def flat_fun(*xs):

@@ -309,3 +309,17 @@ def test_custom_vjp_first_order_does_not_recompute_fwd():
     assert "log1p" in lines[at]          # inside the fwd program
     assert not any("log1p" in line or "custom_vjp_call" in line for line in lines[at + 1:])
     np.testing.assert_array_equal(fg.jit(fg.grad(lambda x: jnp.sum(softplus(x))))(np.zeros(2)), [0.5, 0.5])
+
+
+def test_custom_jvp_tangent_cast_to_output_dtype_and_plain_call_outside_transforms():
+    @fg.custom_jvp
+    def f(x):
+        return x * 2
+
+    f.defjvp(lambda p, t: (f(*p), t[0] * np.float64(3.0)))      # a float64 tangent
+    g = fg.grad(lambda x: jnp.sum(f(x)))(np.ones(2, np.float32))
+    assert g.dtype == np.float32 and g.tolist() == [3.0, 3.0]
+    calls = []
+    h = fg.checkpoint(lambda x: calls.append(1) or x + 1)
+    assert float(h(1.0)) == 2.0 and calls == [1]                 # eager: just a call
+    assert "checkpoint" in str(fg.make_jaxpr(h)(1.0))
