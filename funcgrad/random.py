@@ -254,8 +254,7 @@ def _uniform(key, shape, dtype, minval, maxval):
     floats = lax.sub(bitcast_convert_type(fbits, dtype), np.asarray(1.0, dtype))
     # the barrier keeps jit from contracting mul+add into one FMA: two roundings, as eagerly
     scaled = lax.add(optimization_barrier(lax.mul(floats, lax.sub(maxval, minval))), minval)
-    return jnp.maximum(minval, jnp.reshape(scaled, shape) if not aval(scaled).shape == shape
-                       else scaled)
+    return jnp.maximum(minval, scaled)
 
 
 def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0):
@@ -300,11 +299,12 @@ def truncated_normal(key, lower, upper, shape=None, dtype=None):
     """Standard normal samples truncated to the open interval ``(lower, upper)``."""
     _check_key(key, "truncated_normal")
     dtype = _float_dtype(dtype, "truncated_normal")
+    bounds = (tuple(aval(jnp.asarray(lower)).shape), tuple(aval(jnp.asarray(upper)).shape))
     if shape is None:
-        shape = np.broadcast_shapes(np.shape(lower) if not isinstance(lower, Tracer) else aval(lower).shape,
-                                    np.shape(upper) if not isinstance(upper, Tracer) else aval(upper).shape)
+        shape = np.broadcast_shapes(*bounds)
     else:
         shape = _shape(shape, "truncated_normal")
+        _check_shape("truncated_normal", shape, *bounds)
     sqrt2 = np.array(np.sqrt(2), dtype)
     lower = _as_dtype(lower, dtype)
     upper = _as_dtype(upper, dtype)

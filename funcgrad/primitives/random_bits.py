@@ -135,7 +135,10 @@ def _bitcast_abstract(x, *, new_dtype):
 
 
 def _bitcast_impl(x, *, new_dtype):
-    return np.ascontiguousarray(np.asarray(x)).view(new_dtype)
+    x = np.asarray(x)
+    if not x.flags.c_contiguous:      # (np.ascontiguousarray would turn a 0-d array into 1-d)
+        x = x.copy()
+    return x.view(new_dtype)
 
 
 def _bitcast_jvp(primals, tangents, *, new_dtype):

@@ -34,6 +34,8 @@ CASES = [
     Case("bitcast_convert_type", lambda x: lax.bitcast_convert_type(x, np.float64),
          [Arg((2, 3), "int", "int64")],
          diff=False),
+    Case("bitcast_convert_type", lambda x: lax.bitcast_convert_type(x, np.uint64),
+         [Arg((), "int", "int64")], diff=False, name="scalar"),
     Case("sort_permutation", lambda k: sort_permutation(k, -1), [Arg((2, 5))], diff=False),
     Case("sort_permutation", lambda k: sort_permutation(k, 0), [Arg((4, 3), "int", U)], diff=False,
          name="axis0"),
