@@ -164,3 +164,21 @@ def test_split_keys_are_independent():
     x, y = np.asarray(random.normal(a, (N,))), np.asarray(random.normal(b, (N,)))
     assert abs(np.corrcoef(x, y)[0, 1]) < 5 / np.sqrt(N)
     assert not np.array_equal(x[:10], y[:10])
+
+
+def test_remaining_distributions_moments():
+    lap = np.asarray(random.laplace(KM, (N,)))
+    assert _z(lap.mean(), 0.0, 2.0) < 5 and abs(lap.var() - 2.0) < 0.1
+    logi = np.asarray(random.logistic(KM, (N,)))
+    assert _z(logi.mean(), 0.0, np.pi ** 2 / 3) < 5 and abs(logi.var() - np.pi ** 2 / 3) < 0.1
+    cau = np.asarray(random.cauchy(KM, (N,)))
+    q1, q2, q3 = np.percentile(cau, [25, 50, 75])
+    assert abs(q2) < 0.02 and abs(q1 + 1) < 0.03 and abs(q3 - 1) < 0.03
+    rad = np.asarray(random.rademacher(KM, (N,)))
+    assert set(np.unique(rad)) == {-1, 1} and _z(rad.mean(), 0.0, 1.0) < 5
+    ln = np.asarray(random.lognormal(KM, 0.5, (N,)))
+    assert _z(np.log(ln).mean(), 0.0, 0.25) < 5 and abs(np.log(ln).var() - 0.25) < 0.01
+    for dt, nbits in ((jnp.uint32, 32), (jnp.uint64, 64), (jnp.uint8, 8)):
+        b = np.asarray(random.bits(KM, (20000,), dt)).astype(np.uint64)
+        ones = np.array([((b >> np.uint64(i)) & np.uint64(1)).mean() for i in range(nbits)])
+        assert np.all(np.abs(ones - 0.5) < 5 * np.sqrt(0.25 / 20000)), (dt, ones)
