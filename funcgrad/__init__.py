@@ -10,7 +10,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .core.array import Array  # noqa: F401
-from .core.config import config  # noqa: F401
+from .core.config import config, disable_jit  # noqa: F401
 from .core.errors import (ConcretizationError, TracerBoolConversionError,  # noqa: F401
                           TracerIntegerConversionError, UnexpectedTracerError)
 from . import numpy  # noqa: F401  (attaches tracer operators)
@@ -26,30 +26,6 @@ from . import debug, tree  # noqa: F401
 from .device import (CpuDevice, block_until_ready, default_backend, device_count,  # noqa: F401
                      device_get, device_put, devices, local_device_count, local_devices,
                      process_count, process_index)
-
-
-class disable_jit:
-    """Context manager (JAX's ``jax.disable_jit``): inside it, ``jit`` runs functions eagerly,
-    op by op (for debugging with print and pdb).
-
-    >>> import funcgrad as fg
-    >>> with fg.disable_jit():
-    ...     fg.jit(lambda x: print("running eagerly:", x) or x)(3)
-    running eagerly: 3
-    3
-    """
-
-    def __init__(self, disable: bool = True):
-        self.disable = disable
-
-    def __enter__(self):
-        self.prev = config.jax_disable_jit
-        config.update("jax_disable_jit", bool(self.disable))
-        return self
-
-    def __exit__(self, *exc):
-        config.update("jax_disable_jit", self.prev)
-        return False
 
 
 def typeof(x):
