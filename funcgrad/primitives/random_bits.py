@@ -29,25 +29,28 @@ from .shape import aval, move_bdim
 _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
 
 
-def _rotl32(x, d: int):
-    return (x << np.uint32(d)) | (x >> np.uint32(32 - d))
-
-
 def threefry2x32_numpy(k1, k2, x1, x2):
-    """The Threefry-2x32 block cipher (20 rounds), elementwise over broadcast uint32 arrays."""
-    shape = np.broadcast_shapes(*(np.shape(a) for a in (k1, k2, x1, x2)))
-    k1, k2, x1, x2 = (np.array(np.broadcast_to(np.asarray(a, np.uint32), shape)).reshape(-1)
-                      for a in (k1, k2, x1, x2))
+    """The Threefry-2x32 block cipher (20 rounds), elementwise over broadcast uint32 arrays.
+
+    In-place NumPy arithmetic on two state arrays (uint32 array arithmetic wraps mod 2**32)."""
+    k1, k2, x1, x2 = (np.asarray(a, np.uint32) for a in (k1, k2, x1, x2))
+    shape = np.broadcast_shapes(k1.shape, k2.shape, x1.shape, x2.shape)
     ks = (k1, k2, k1 ^ k2 ^ np.uint32(0x1BD11BDA))
-    x = [x1 + ks[0], x2 + ks[1]]
+    a = np.add(np.broadcast_to(x1, shape), ks[0], dtype=np.uint32)
+    b = np.add(np.broadcast_to(x2, shape), ks[1], dtype=np.uint32)
+    a, b = np.atleast_1d(a), np.atleast_1d(b)     # (0-d ufunc results would be scalars)
+    tmp = np.empty_like(b)
     for i in range(5):
         for r in _ROTATIONS[i % 2]:
-            x[0] = x[0] + x[1]
-            x[1] = _rotl32(x[1], r)
-            x[1] = x[0] ^ x[1]
-        x[0] = x[0] + ks[(i + 1) % 3]
-        x[1] = x[1] + ks[(i + 2) % 3] + np.uint32(i + 1)
-    return x[0].reshape(shape), x[1].reshape(shape)
+            np.add(a, b, out=a)
+            np.left_shift(b, np.uint32(r), out=tmp)          # b = rotl(b, r) ^ a
+            np.right_shift(b, np.uint32(32 - r), out=b)
+            np.bitwise_or(b, tmp, out=b)
+            np.bitwise_xor(b, a, out=b)
+        np.add(a, ks[(i + 1) % 3], out=a)
+        np.add(b, ks[(i + 2) % 3], out=b)
+        np.add(b, np.uint32(i + 1), out=b)
+    return a.reshape(shape), b.reshape(shape)
 
 
 def _threefry_abstract(*avals):
