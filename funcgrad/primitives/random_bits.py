@@ -97,6 +97,8 @@ def _shift_impl(np_shift, logical: bool):
         bits = dt.itemsize * 8
         if logical and dt.kind == "i":
             x = x.view(np.dtype(f"u{dt.itemsize}"))
+        if y.ndim == 0 and 0 <= y < bits:          # the common case: one in-range amount
+            return np.asarray(np_shift(x, y.astype(x.dtype)), dtype=x.dtype).view(dt)
         amount = np.clip(y, 0, bits - 1).astype(x.dtype)
         out = np.where((y < 0) | (y >= bits), np.zeros((), x.dtype), np_shift(x, amount))
         return np.asarray(out, dtype=x.dtype).view(dt)
