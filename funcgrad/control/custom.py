@@ -556,17 +556,50 @@ checkpoint_p = def_primitive(
     batch=_ckpt_batch, lower=INLINE, multiple_results=True)
 
 
-class checkpoint_policies:
-    """The policies ``checkpoint`` accepts: save nothing (recompute the body, the default) or
-    everything (an ordinary call)."""
+def _never(*_, **__):
+    return False
 
-    @staticmethod
-    def nothing_saveable(*_, **__):
+
+def _always(*_, **__):
+    return True
+
+
+def _dots(prim, *_, **__):
+    return getattr(prim, "name", prim) == "dot_general"
+
+
+def _dots_no_batch(prim, *_, **params):
+    dn = params.get("dimension_numbers")
+    return _dots(prim) and (dn is None or not dn[1][0])
+
+
+def _names_policy(*names):
+    def policy(*_, **__):
         return False
+    policy.names = names
+    return policy
 
-    @staticmethod
-    def everything_saveable(*_, **__):
-        return True
+
+class checkpoint_policies:
+    """JAX's ``jax.checkpoint_policies``. funcgrad saves nothing or everything: every policy
+    except ``everything_saveable`` recomputes the whole body (results are identical; only the
+    memory/compute trade-off differs from JAX's finer policies)."""
+
+    nothing_saveable = staticmethod(_never)
+    everything_saveable = staticmethod(_always)
+    dots_saveable = staticmethod(_dots)
+    checkpoint_dots = staticmethod(_dots)
+    dots_with_no_batch_dims_saveable = staticmethod(_dots_no_batch)
+    checkpoint_dots_with_no_batch_dims = staticmethod(_dots_no_batch)
+    save_only_these_names = staticmethod(_names_policy)
+    save_any_names_but_these = staticmethod(_names_policy)
+    save_anything_except_these_names = staticmethod(_names_policy)
+
+
+def checkpoint_name(x, name: str):
+    """``jax.ad_checkpoint.checkpoint_name``: the identity (names only steer the finer
+    policies, which funcgrad treats as save-nothing)."""
+    return x
 
 
 def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy=None,
@@ -581,12 +614,10 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy=None,
         b:f64[] = checkpoint[jaxpr={ lambda ; a:f64[]. let b:f64[] = sin a; c:f64[] = sin b in (c,) } prevent_cse=True name='<lambda>'] a
       in (b,) }
     """
-    if policy not in (None, checkpoint_policies.nothing_saveable,
-                      checkpoint_policies.everything_saveable):
-        raise NotImplementedError("funcgrad's checkpoint supports policy=None (save nothing), "
-                                  "checkpoint_policies.nothing_saveable and everything_saveable")
-    if policy is checkpoint_policies.everything_saveable:
-        return fun
+    if policy is not None and not callable(policy):
+        raise TypeError(f"checkpoint policy must be callable (see checkpoint_policies), got {policy!r}")
+    if policy is _always:
+        return fun        # everything saved: an ordinary function
     static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     name = getattr(fun, "__name__", "checkpoint")
 

@@ -267,8 +267,14 @@ def test_checkpoint_static_argnums_and_policies():
     assert float(fg.grad(f, 1)(3, 2.0)) == 12.0
     g = fg.checkpoint(jnp.sin, policy=fg.checkpoint_policies.everything_saveable)
     assert g is jnp.sin
-    with pytest.raises(NotImplementedError):
-        fg.checkpoint(jnp.sin, policy=lambda *a, **k: True)
+    pol = fg.checkpoint_policies
+    for policy in (pol.dots_saveable, pol.dots_with_no_batch_dims_saveable,
+                   pol.save_only_these_names("h"), lambda *a, **k: True):
+        h = fg.checkpoint(lambda x: fg.checkpoint_name(jnp.sin(x), "h") * x, policy=policy)
+        assert float(fg.grad(h)(0.5)) == pytest.approx(np.cos(0.5) * 0.5 + np.sin(0.5), rel=1e-14)
+        assert "checkpoint" in str(fg.make_jaxpr(h)(0.5))
+    with pytest.raises(TypeError, match="callable"):
+        fg.checkpoint(jnp.sin, policy="dots")
     assert fg.remat is fg.checkpoint
 
 
