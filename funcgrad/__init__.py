@@ -22,7 +22,7 @@ from .jit import jit  # noqa: F401
 from . import random  # noqa: F401
 from .control.custom import (checkpoint, checkpoint_name, checkpoint_policies,  # noqa: F401
                              custom_jvp, custom_vjp, remat)
-from . import debug, tree  # noqa: F401
+from . import ad_checkpoint, debug, tree  # noqa: F401
 from .device import (CpuDevice, block_until_ready, default_backend, device_count,  # noqa: F401
                      device_get, device_put, devices, local_device_count, local_devices,
                      process_count, process_index)
