@@ -10,7 +10,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .core.array import Array  # noqa: F401
-from .core.config import config  # noqa: F401
+from .core.config import config, disable_jit  # noqa: F401
 from .core.errors import (ConcretizationError, TracerBoolConversionError,  # noqa: F401
                           TracerIntegerConversionError, UnexpectedTracerError)
 from . import numpy  # noqa: F401  (attaches tracer operators)
@@ -19,19 +19,13 @@ from .api import (ShapeDtypeStruct, eval_shape, grad, hessian, jacfwd, jacobian,
                   jvp, linearize, make_jaxpr, value_and_grad, vjp, vmap)
 from . import nn  # noqa: F401
 from .jit import jit  # noqa: F401
-
-
-def block_until_ready(x):
-    """Return ``x`` (NumPy computations are synchronous)."""
-    return x
-
-
-def device_put(x, device=None):
-    return numpy.asarray(x)
-
-
-def device_get(x):
-    return x
+from . import random  # noqa: F401
+from .control.custom import (checkpoint, checkpoint_name, checkpoint_policies,  # noqa: F401
+                             custom_jvp, custom_vjp, remat)
+from . import ad_checkpoint, debug, tree  # noqa: F401
+from .device import (CpuDevice, block_until_ready, default_backend, device_count,  # noqa: F401
+                     device_get, device_put, devices, local_device_count, local_devices,
+                     process_count, process_index)
 
 
 def typeof(x):

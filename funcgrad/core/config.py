@@ -41,3 +41,27 @@ class Config:
 
 
 config = Config()
+
+
+class disable_jit:
+    """Context manager (JAX's ``jax.disable_jit``): inside it, ``jit`` runs functions eagerly,
+    op by op (for debugging with print and pdb).
+
+    >>> import funcgrad as fg
+    >>> with fg.disable_jit():
+    ...     fg.jit(lambda x: print("running eagerly:", x) or x)(3)
+    running eagerly: 3
+    3
+    """
+
+    def __init__(self, disable: bool = True):
+        self.disable = disable
+
+    def __enter__(self):
+        self.prev = config.jax_disable_jit
+        config.update("jax_disable_jit", bool(self.disable))
+        return self
+
+    def __exit__(self, *exc):
+        config.update("jax_disable_jit", self.prev)
+        return False

@@ -15,6 +15,8 @@ reorder the operands) and ``simplify`` rules, ``rule(ctx, eqn, ins)`` returning 
 atom equal to the single output, or a replacement ``(primitive, inputs, params)``; ``ctx`` is the
 pass's view of the program (``ctx.scalar(atom)``, ``ctx.producer(atom)``, ``ctx.uses(atom)``).
 A family file may add a rule to a primitive of a lower layer with ``add_simplify``.
+``effectful=True`` marks a primitive run for its side effect (``debug.print``): the optimization
+passes never remove, merge or constant-fold its equations.
 """
 from __future__ import annotations
 
@@ -53,9 +55,11 @@ class Primitive:
 
     def __init__(self, name: str, *, abstract_eval, impl, vjp, jvp, batch, lower,
                  multiple_results: bool = False, commutative: bool = False,
-                 simplify: Callable | None = None, broadcasts_scalar: bool = False):
+                 simplify: Callable | None = None, broadcasts_scalar: bool = False,
+                 effectful: bool = False):
         self.name = name
         self.multiple_results = multiple_results
+        self.effectful = effectful
         self.commutative = commutative
         self.simplify_rules: list[Callable] = [simplify] if simplify is not None else []
         self.broadcasts_scalar = broadcasts_scalar   # a 0-d operand makes a uniform output
@@ -80,13 +84,14 @@ class Primitive:
 
 def def_primitive(name: str, *, abstract_eval: Callable, impl: Callable, vjp, jvp, batch, lower,
                   multiple_results: bool = False, commutative: bool = False,
-                  simplify: Callable | None = None, broadcasts_scalar: bool = False) -> Primitive:
+                  simplify: Callable | None = None, broadcasts_scalar: bool = False,
+                  effectful: bool = False) -> Primitive:
     """Create and register a primitive. Every slot must be given (a rule or a marker)."""
     if name in PRIMITIVES:
         raise ValueError(f"primitive {name!r} is defined twice")
     p = Primitive(name, abstract_eval=abstract_eval, impl=impl, vjp=vjp, jvp=jvp, batch=batch,
                   lower=lower, multiple_results=multiple_results, commutative=commutative,
-                  simplify=simplify, broadcasts_scalar=broadcasts_scalar)
+                  simplify=simplify, broadcasts_scalar=broadcasts_scalar, effectful=effectful)
     PRIMITIVES[name] = p
     return p
 

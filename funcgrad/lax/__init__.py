@@ -16,6 +16,8 @@ from ..primitives.elementwise import (  # noqa: F401
 from ..primitives.elementwise import abs_p, add_p, exp_p, log_p, mul_p, sin_p, cos_p, tanh_p  # noqa: F401
 from ..primitives.elementwise import round_ as _round
 from ..primitives.linalg import dot_general  # noqa: F401
+from ..primitives.random_bits import (bitcast_convert_type, optimization_barrier,  # noqa: F401
+                                      shift_left, shift_right_logical)
 from ..primitives.reductions import (argmax, argmin, reduce_max, reduce_min,  # noqa: F401
                                      reduce_prod, reduce_sum)
 from ..primitives.shape import (broadcast_in_dim, concatenate, expand_dims, pad, reshape,  # noqa: F401

@@ -166,7 +166,7 @@ class _Sweep:
 
 def _fold(sw: _Sweep, e: Eqn, ins):
     vals = [sw.value(a) for a in ins]
-    if any(v is None for v in vals) or e.primitive.lower is INLINE:
+    if any(v is None for v in vals) or e.primitive.lower is INLINE or e.primitive.effectful:
         return False
     in_size = max([1] + [int(v.size) for v in vals])
     out_size = sum(v.aval.size for v in e.outputs)
@@ -259,7 +259,7 @@ def simplify(jaxpr: Jaxpr, consts) -> tuple[Jaxpr, list, int]:
         if prim.commutative:
             in_keys = tuple(sorted(in_keys, key=repr))
         key = (prim.name, in_keys, _param_key(params))
-        prev = sw.cse.get(key)
+        prev = None if prim.effectful else sw.cse.get(key)
         if prev is not None:
             sw.changes += 1
             for v, w in zip(e.outputs, prev):
@@ -281,11 +281,11 @@ def simplify(jaxpr: Jaxpr, consts) -> tuple[Jaxpr, list, int]:
 # --------------------------------------------------------------------------- dead code
 
 def dce(jaxpr: Jaxpr, consts) -> tuple[Jaxpr, list]:
-    """Drop equations whose outputs nothing uses, and unused constants."""
+    """Drop equations whose outputs nothing uses (unless effectful), and unused constants."""
     live = {id(a) for a in jaxpr.outvars if isinstance(a, Var)}
     kept = []
     for e in reversed(jaxpr.eqns):
-        if any(id(v) in live for v in e.outputs):
+        if e.primitive.effectful or any(id(v) in live for v in e.outputs):
             kept.append(e)
             live.update(id(a) for a in e.inputs if isinstance(a, Var))
     kept.reverse()

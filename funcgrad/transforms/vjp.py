@@ -16,7 +16,7 @@ from typing import Any
 from ..core.avals import is_float
 from ..core.errors import FuncgradError
 from ..core.ir import Jaxpr, Literal, Var
-from ..core.primitive import Marker
+from ..core.primitive import Marker, Zero
 from ..core.trace import RecordingTrace, Tracer, current_trace, set_current_trace
 from ..primitives.elementwise import add_any, zeros_like_aval
 
@@ -103,8 +103,12 @@ def backward_pass(jaxpr: Jaxpr, env: dict, out_cts: list, wrt: list) -> list:
             outs_ct = [cts.pop(v, None) for v in eqn.outputs]
             if all(c is None for c in outs_ct):
                 continue
-            ct = [zeros_like_aval(v.aval.strip_weak()) if c is None else c
-                  for v, c in zip(eqn.outputs, outs_ct)]
+            if getattr(prim, "symbolic_zero_cts", False):   # the rule handles Zero itself
+                ct = [Zero(v.aval.strip_weak()) if c is None else c
+                      for v, c in zip(eqn.outputs, outs_ct)]
+            else:
+                ct = [zeros_like_aval(v.aval.strip_weak()) if c is None else c
+                      for v, c in zip(eqn.outputs, outs_ct)]
             out = [env[v] for v in eqn.outputs]
         else:
             ct = cts.pop(eqn.outputs[0], None)

@@ -76,6 +76,9 @@ def collect():
         pass
     from . import cases_control
     out.extend(cases_control.CASES)
+    from . import cases_random, cases_custom
+    out.extend(cases_random.CASES)
+    out.extend(cases_custom.CASES)
     return out
 
 
