@@ -80,14 +80,7 @@ def test_ported_program_reproduces_jax_x64(name, tmp_path):
         assert got[k] == pytest.approx(want[k], rel=1e-5, abs=1e-5), (k, got[k], want[k])
 
 
-JIT_POWI_BUG = pytest.mark.xfail(
-    strict=True, reason="jit backend: `float32 ** float32(int32)` in a fused kernel becomes LLVM's "
-    "powi, whose runtime symbol __powisf2 is missing (process abort); optimizers.adam's bias "
-    "correction hits it with x64 off")
-
-
-@pytest.mark.parametrize("name", [n if n != "advi" else pytest.param(n, marks=JIT_POWI_BUG)
-                                  for n in PROGRAMS])
+@pytest.mark.parametrize("name", PROGRAMS)
 def test_ported_program_float32_mode_matches_jax_default(name, tmp_path):
     got = run_ported(name, tmp_path, x64=False)
     want = {k: v[1] for k, v in JAX_METRICS[name].items()}
