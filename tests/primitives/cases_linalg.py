@@ -137,3 +137,16 @@ CASES += [
     Case("expm", lambda x: _la.expm(_ew.mul(x, _np.asarray(0.5, _dt(x)))), [Arg((3, 3))], order=2),
     Case("expm", lambda x: _la.expm(x), [Arg((2, 2, 2), "small")], name="batched"),
 ]
+
+
+# --------------------------------------------------------------------------- normal special functions
+# (the primitives behind funcgrad.scipy.stats.norm; kept with the linalg rows of that issue)
+from funcgrad.primitives import normal_special as _ns  # noqa: E402
+
+CASES += [
+    Case("log_ndtr", _ns.log_ndtr, [Arg((5,))], order=2),
+    Case("log_ndtr", lambda x: _ns.log_ndtr(_ew.mul(x, _np.asarray(-12.0, _dt(x)))), [Arg((4,), "positive")],
+         name="lower-tail"),
+    Case("ndtri", lambda x: _ns.ndtri(_ew.add(_ew.mul(x, _np.asarray(0.5, _dt(x))), _np.asarray(0.5, _dt(x)))),
+         [Arg((5,), "unit")], order=2),
+]

@@ -1,0 +1,30 @@
+"""Shared helpers of the ``funcgrad.scipy.stats`` distributions."""
+from __future__ import annotations
+
+import numpy as np
+
+from ... import numpy as jnp
+from ...numpy._dtypes import inexact_dtype, result_type, to_dtype
+
+
+def promote(*args):
+    """Every argument converted to one float dtype (NumPy's promotion with Python scalars weak;
+    integers become float). Concrete values become ``funcgrad.Array``s."""
+    args = [a if isinstance(a, (int, float)) or hasattr(a, "aval") else jnp.asarray(a) for a in args]
+    dt = inexact_dtype(result_type(*args))
+    return [to_dtype(a, dt) if hasattr(a, "aval") else jnp.asarray(a, dtype=dt) for a in args]
+
+
+def xlogy(x, y):
+    """``x * log(y)``, 0 where ``x == 0`` (also when ``y == 0``), with a finite gradient there."""
+    zero = x == 0
+    return jnp.where(zero, 0.0, x * jnp.log(jnp.where(zero, 1.0, y)))
+
+
+def xlog1py(x, y):
+    """``x * log1p(y)``, 0 where ``x == 0``."""
+    zero = x == 0
+    return jnp.where(zero, 0.0, x * jnp.log1p(jnp.where(zero, 0.0, y)))
+
+
+LOG_2PI = float(np.log(2 * np.pi))
