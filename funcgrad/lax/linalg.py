@@ -9,17 +9,17 @@
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..primitives.decompositions import (cholesky as _cholesky, eigh as _eigh, lu, qr as _qr,  # noqa: F401
                                          svd as _svd, permutation_matrix)
-from ..primitives.solves import expm, solve, triangular_solve  # noqa: F401
 from ..primitives.elementwise import add, mul
-from ..primitives.solves import matrix_transpose
-import numpy as np
+from ..primitives.shape import aval
+from ..primitives.solves import expm, matrix_transpose, solve, triangular_solve  # noqa: F401
 
 
 def symmetrize(x):
     """``(x + xᵀ) / 2``: what the decompositions of symmetric matrices read (JAX's ``symmetrize``)."""
-    from ..primitives.shape import aval
     return mul(add(x, matrix_transpose(x)), np.asarray(0.5, aval(x).dtype))
 
 
