@@ -24,10 +24,12 @@ from typing import NamedTuple
 import numpy as np
 
 from ..core.errors import ShapeError
+from ..core.avals import is_float
 from ..core.source_info import user_frame_info
+from ..core.trace import EVAL, Tracer, _state
 from ..lax import linalg as _la
 from ._creation import asarray, eye, zeros
-from ._dtypes import dtype_of, promote_to_inexact, to_dtype
+from ._dtypes import base, default_float_dtype, dtype_of, result_type, to_dtype, untraced, wrap
 from ._indexing import diagonal as _diagonal_axes
 from ._linalg import matmul, outer as _outer, tensordot as _tensordot
 from ._reductions import max as _max, min as _min, prod as _prod, sum as _sum
@@ -70,17 +72,39 @@ class EigResult(NamedTuple):
 # --------------------------------------------------------------------------- argument handling
 
 def _float(x, name):
-    """``x`` as a float array (integers promoted); complex input is refused with a clear error."""
+    """``x`` as a float array (integers and bool become the default float, float16 float32, as
+    LAPACK needs); complex input is refused with a clear error."""
     x = asarray(x)
-    if np.issubdtype(dtype_of(x), np.complexfloating):
-        raise TypeError(f"linalg.{name}: complex input {dtype_of(x)} is not supported (funcgrad has no "
+    dt = dtype_of(x)
+    if np.issubdtype(dt, np.complexfloating):
+        raise TypeError(f"linalg.{name}: complex input {dt} is not supported (funcgrad has no "
                         f"complex dtypes) (at {user_frame_info()})")
-    return promote_to_inexact(x)
+    if not is_float(dt):
+        return to_dtype(x, default_float_dtype())
+    return to_dtype(x, np.float32) if dt == np.float16 else x
+
+
+def _concrete(*args) -> bool:
+    """Eager: no transform is active, or the arguments are constants to it. Such calls go to
+    NumPy directly (its speed plus a dispatch check); the primitives handle traced values."""
+    return _state.trace is EVAL or untraced(*args)
+
+
+def _eager(fn, *xs):
+    """``fn`` on the base arrays, wrapped; ``None`` when LAPACK reports a failure (singular, not
+    positive definite): the primitive path then gives JAX's NaN result."""
+    try:
+        out = fn(*[base(x) for x in xs])
+    except np.linalg.LinAlgError:
+        return None
+    if isinstance(out, tuple):
+        return tuple(wrap(np.asarray(o)) for o in out)
+    return wrap(np.asarray(out))
 
 
 def _matrix(x, name, square=True):
     x = _float(x, name)
-    s = np.shape(x) if not hasattr(x, "aval") else x.aval.shape
+    s = _shape(x)
     if len(s) < 2:
         raise ShapeError(f"linalg.{name}: needs an array of at least 2 dims (..., M, N), got shape "
                          f"{tuple(s)} (at {user_frame_info()})")
@@ -91,11 +115,10 @@ def _matrix(x, name, square=True):
 
 
 def _shape(x):
-    return tuple(x.aval.shape) if hasattr(x, "aval") else tuple(np.shape(x))
+    return tuple(x.aval.shape) if isinstance(x, Tracer) else np.shape(x)
 
 
 def _same_dtype(a, b):
-    from ._dtypes import result_type
     dt = result_type(a, b)
     return to_dtype(a, dt), to_dtype(b, dt)
 
@@ -135,11 +158,18 @@ def solve(a, b):
     a, b = _same_dtype(a, b)
     n = _shape(a)[-1]
     vector = len(_shape(b)) == 1
+    if (_shape(b)[-1] if vector else (_shape(b)[-2] if len(_shape(b)) > 1 else None)) != n:
+        raise ShapeError(f"linalg.solve: a of shape {_shape(a)} does not fit b of shape "
+                         f"{_shape(b)} (at {user_frame_info()})")
+    if _concrete(a, b):
+        try:
+            out = _eager(np.linalg.solve, a, b)
+        except ValueError:
+            out = None          # batch dims that NumPy does not broadcast: the message comes below
+        if out is not None:
+            return out
     if vector:
         b = expand_dims(b, -1)
-    if len(_shape(b)) < 2 or _shape(b)[-2] != n:
-        raise ShapeError(f"linalg.solve: a of shape {_shape(a)} does not fit b of shape "
-                         f"{_shape(b)[:-1] if vector else _shape(b)} (at {user_frame_info()})")
     a, b = _broadcast_batch(a, b, "solve")
     x = _la.solve(a, b)
     return squeeze(x, -1) if vector else x
@@ -148,6 +178,8 @@ def solve(a, b):
 def inv(a):
     """The inverse of each square matrix (``solve(a, I)``)."""
     a = _matrix(a, "inv")
+    if _concrete(a) and (out := _eager(np.linalg.inv, a)) is not None:
+        return out
     return _la.solve(a, _eye_like(a))
 
 
@@ -180,6 +212,8 @@ def _lu_det_parts(a):
 def det(a):
     """Determinant of each square matrix, from its LU factorization (as JAX)."""
     a = _matrix(a, "det")
+    if _concrete(a):
+        return _eager(np.linalg.det, a)
     diag, parity_sign = _lu_det_parts(a)
     return multiply(parity_sign, _prod(diag, axis=-1))
 
@@ -187,6 +221,8 @@ def det(a):
 def slogdet(a, *, method=None) -> SlogdetResult:
     """``(sign, log|det|)`` of each square matrix, from its LU factorization."""
     a = _matrix(a, "slogdet")
+    if _concrete(a):
+        return SlogdetResult(*_eager(np.linalg.slogdet, a))
     diag, parity_sign = _lu_det_parts(a)
     sgn = multiply(parity_sign, _prod(sign(diag), axis=-1))
     return SlogdetResult(sgn, _sum(log(_abs(diag)), axis=-1))
@@ -196,6 +232,11 @@ def cholesky(a, *, upper: bool = False, symmetrize_input: bool = True):
     """Lower (or ``upper``) Cholesky factor. As JAX, reads ``(a + aᵀ)/2`` and returns NaN for a
     matrix that is not positive definite (NumPy raises)."""
     a = _matrix(a, "cholesky")
+    if _concrete(a):
+        sym = (lambda m: 0.5 * (m + np.swapaxes(m, -1, -2))) if symmetrize_input else (lambda m: m)
+        out = _eager(lambda m: np.linalg.cholesky(sym(m), upper=upper), a)
+        if out is not None:
+            return out
     factor = _la.cholesky(a, symmetrize_input=symmetrize_input)
     return matrix_transpose(factor) if upper else factor
 
@@ -286,7 +327,7 @@ def lstsq(a, b, rcond=None, *, numpy_resid: bool = False):
     resid = _sum(multiply(r, r), axis=0)
     if vector:
         x = squeeze(x, -1)
-    if numpy_resid and not (hasattr(rank, "aval")) and (int(rank) < n or m <= n):
+    if numpy_resid and not isinstance(rank, Tracer) and (int(rank) < n or m <= n):
         resid = zeros((0,), dtype=dtype_of(a))
     return x, resid, rank, s
 
@@ -305,6 +346,11 @@ def eigh(a, UPLO: str | None = None, symmetrize_input: bool = True) -> EighResul
     a = _matrix(a, "eigh")
     if UPLO not in (None, "L", "U"):
         raise ValueError(f"linalg.eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
+    if _concrete(a):
+        sym = (lambda m: 0.5 * (m + np.swapaxes(m, -1, -2))) if symmetrize_input else (lambda m: m)
+        out = _eager(lambda m: tuple(np.linalg.eigh(sym(m), UPLO=UPLO or "L")), a)
+        if out is not None:
+            return EighResult(*out)
     v, w = _la.eigh(a, lower=UPLO != "U", symmetrize_input=symmetrize_input)
     return EighResult(w, v)
 
@@ -319,6 +365,10 @@ def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool 
     Gradients need ``full_matrices=False`` for non-square ``a`` (as JAX) and distinct singular
     values when ``U``/``Vh`` are used."""
     a = _matrix(a, "svd", square=False)
+    if _concrete(a) and min(_shape(a)[-2:]) > 0:
+        out = _eager(lambda m: np.linalg.svd(m, full_matrices=full_matrices, compute_uv=compute_uv), a)
+        if out is not None:
+            return SVDResult(*out) if compute_uv else out
     if not compute_uv:
         return _la.svd(a, full_matrices=False, compute_uv=False)
     s, u, vt = _la.svd(a, full_matrices=full_matrices)
@@ -337,6 +387,9 @@ def qr(a, mode: str = "reduced"):
     if mode not in ("reduced", "complete", "r"):
         raise ValueError(f"linalg.qr: mode must be 'reduced', 'complete' or 'r', got {mode!r} "
                          "('raw' is not supported)")
+    if _concrete(a) and min(_shape(a)[-2:]) > 0:
+        out = _eager(lambda m: np.linalg.qr(m, mode=mode), a)
+        return out if mode == "r" else QRResult(*out)
     q, r = _la.qr(a, full_matrices=mode == "complete")
     return r if mode == "r" else QRResult(q, r)
 
@@ -350,7 +403,7 @@ def _eager_only(name):
 def eig(a) -> EigResult:
     """Eigen-decomposition of general square matrices, eagerly through NumPy (complex results;
     not traceable, no gradient)."""
-    if hasattr(a, "aval"):
+    if isinstance(a, Tracer):
         _eager_only("eig")
     w, v = np.linalg.eig(np.asarray(a))
     return EigResult(w, v)
@@ -358,7 +411,7 @@ def eig(a) -> EigResult:
 
 def eigvals(a):
     """Eigenvalues of general square matrices, eagerly through NumPy (complex; not traceable)."""
-    if hasattr(a, "aval"):
+    if isinstance(a, Tracer):
         _eager_only("eigvals")
     return np.linalg.eigvals(np.asarray(a))
 

@@ -19,6 +19,7 @@ import numpy as np
 from .. import numpy as jnp
 from ..api import vmap
 from ..core.errors import ShapeError
+from ..core.trace import Tracer
 from ..core.source_info import user_frame_info
 from ..lax import linalg as _la
 from ..numpy import linalg as _nla
@@ -29,7 +30,7 @@ __all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "det", "eigh", "
 
 
 def _shape(x):
-    return tuple(x.aval.shape) if hasattr(x, "aval") else tuple(np.shape(x))
+    return tuple(x.aval.shape) if isinstance(x, Tracer) else np.shape(x)
 
 
 def _vectorized_rhs(b):

@@ -4,15 +4,16 @@ from __future__ import annotations
 import numpy as np
 
 from ... import numpy as jnp
+from ...core.trace import Tracer
 from ...numpy._dtypes import inexact_dtype, result_type, to_dtype
 
 
 def promote(*args):
     """Every argument converted to one float dtype (NumPy's promotion with Python scalars weak;
     integers become float). Concrete values become ``funcgrad.Array``s."""
-    args = [a if isinstance(a, (int, float)) or hasattr(a, "aval") else jnp.asarray(a) for a in args]
+    args = [a if isinstance(a, (int, float, Tracer)) else jnp.asarray(a) for a in args]
     dt = inexact_dtype(result_type(*args))
-    return [to_dtype(a, dt) if hasattr(a, "aval") else jnp.asarray(a, dtype=dt) for a in args]
+    return [to_dtype(a, dt) if isinstance(a, Tracer) else jnp.asarray(a, dtype=dt) for a in args]
 
 
 def xlogy(x, y):

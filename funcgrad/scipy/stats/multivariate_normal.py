@@ -12,6 +12,7 @@ import numpy as np
 
 from ... import numpy as jnp
 from ...core.errors import ShapeError
+from ...core.trace import Tracer
 from ...lax import linalg as _la
 from ._util import LOG_2PI, promote
 
@@ -19,7 +20,7 @@ __all__ = ["logpdf", "pdf"]
 
 
 def _shape(x):
-    return tuple(x.aval.shape) if hasattr(x, "aval") else tuple(np.shape(x))
+    return tuple(x.aval.shape) if isinstance(x, Tracer) else np.shape(x)
 
 
 def logpdf(x, mean=None, cov=1, allow_singular=None):
