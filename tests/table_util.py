@@ -4,6 +4,10 @@ funcgrad's module and with the NumPy/SciPy one it mirrors.
 Checks per row: the eager value equals the reference (value, shape, dtype); the VJP and the JVP
 match central finite differences (float64); ``jit`` equals eager; ``vmap`` over a stack of
 nearby inputs equals a Python loop. A table test fails when a public name has no row.
+
+``jit`` rows run the generated program on the Python backend (``FUNCGRAD_BACKEND=python``: the
+same source, no Numba compile time) except rows marked ``numba=True``, a few per family, which
+compile the fused kernels (the primitive rule table compiles every primitive).
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ class Row:
     tol: float = 1e-9               # value tolerance vs the reference
     grad_tol: float | None = None
     ref_dtype: bool = True          # the reference's dtype must match
+    numba: bool = False             # jit row compiles with Numba (else the Python backend)
 
     @property
     def id(self):
@@ -67,7 +72,9 @@ def check_gradient(row, mine):
     check_grads(f, tuple(row.args), order=1, modes=("rev", "fwd"), atol=row.grad_tol, rtol=row.grad_tol)
 
 
-def check_jit(row, mine):
+def check_jit(row, mine, monkeypatch):
+    if not row.numba:
+        monkeypatch.setenv("FUNCGRAD_BACKEND", "python")
     f = lambda *a: row.fn(mine, *a)  # noqa: E731
     want, got = _leaves(f(*row.args)), _leaves(fg.jit(f)(*row.args))
     for g, w in zip(got, want):
@@ -87,6 +94,17 @@ def check_vmap(row, mine):
     for k, g in enumerate(got):
         want = np.stack([np.asarray(lp[k]) for lp in loops])
         np.testing.assert_allclose(np.asarray(g), want, rtol=1e-9, atol=1e-10)
+
+
+def compile_with_numba(rows, names):
+    """Mark the first row of each of ``names`` to compile its jit row with Numba."""
+    seen = set()
+    for r in rows:
+        if r.name in names and r.name not in seen:
+            r.numba = True
+            seen.add(r.name)
+    missing = set(names) - seen
+    assert not missing, missing
 
 
 def missing_rows(public_names, rows):

@@ -9,7 +9,8 @@ import funcgrad as fg
 import funcgrad.numpy as jnp
 from funcgrad.numpy import linalg as fla
 
-from ..table_util import Row, check_gradient, check_jit, check_value, check_vmap, ids, missing_rows
+from ..table_util import (Row, check_gradient, check_jit, check_value, check_vmap, compile_with_numba, ids,
+                          missing_rows)
 
 rng = np.random.RandomState(0)
 
@@ -157,12 +158,13 @@ def test_gradient_matches_finite_differences(row):
     check_gradient(row, jnp)
 
 
+compile_with_numba(ROWS, ["det", "slogdet", "inv", "solve", "cholesky", "eigh", "svd", "qr", "norm", "lstsq"])
 JIT = [r for r in ROWS if r.jit]
 
 
 @pytest.mark.parametrize("row", JIT, ids=ids(JIT))
-def test_jit_matches_eager(row):
-    check_jit(row, jnp)
+def test_jit_matches_eager(row, monkeypatch):
+    check_jit(row, monkeypatch=monkeypatch, mine=jnp)
 
 
 VMAP = [r for r in ROWS if r.vmap]

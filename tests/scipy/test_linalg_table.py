@@ -9,7 +9,8 @@ import funcgrad as fg
 import funcgrad.scipy as fsp
 from funcgrad.scipy import linalg as fsl
 
-from ..table_util import Row, check_gradient, check_jit, check_value, check_vmap, ids, missing_rows
+from ..table_util import (Row, check_gradient, check_jit, check_value, check_vmap, compile_with_numba, ids,
+                          missing_rows)
 
 rng = np.random.RandomState(1)
 
@@ -100,12 +101,13 @@ def test_gradient_matches_finite_differences(row):
     check_gradient(row, fsp)
 
 
+compile_with_numba(ROWS, ["cho_solve", "lu_solve", "expm", "solve_triangular", "eigh"])
 JIT = [r for r in ROWS if r.jit]
 
 
 @pytest.mark.parametrize("row", JIT, ids=ids(JIT))
-def test_jit_matches_eager(row):
-    check_jit(row, fsp)
+def test_jit_matches_eager(row, monkeypatch):
+    check_jit(row, monkeypatch=monkeypatch, mine=fsp)
 
 
 VMAP = [r for r in ROWS if r.vmap]

@@ -9,7 +9,8 @@ import funcgrad as fg
 import funcgrad.scipy as fsp
 from funcgrad.scipy import stats as fst
 
-from ..table_util import Row, check_gradient, check_jit, check_value, check_vmap, ids, missing_rows
+from ..table_util import (Row, check_gradient, check_jit, check_value, check_vmap, compile_with_numba, ids,
+                          missing_rows)
 
 rng = np.random.RandomState(2)
 X = rng.standard_normal(4)
@@ -68,13 +69,71 @@ ROWS += [loc_scale("logistic", f, X * 10) for f in ("logpdf", "pdf", "cdf", "sf"
 ROWS += [loc_scale("logistic", "ppf", UNIT)]
 ROWS += [loc_scale("cauchy", f) for f in ("logpdf", "pdf", "cdf")] + [loc_scale("cauchy", "ppf", UNIT)]
 
+COUNTS = np.array([0.0, 2.0, 5.0, 3.0])
+TRUNC = [(-1.0, 2.0), (3.0, 5.0), (-8.0, -6.0)]
+
+
+def _trunc_points(a, b):
+    return a + np.array([0.2, 0.5, 0.8]) * (b - a)
+
+
+ROWS += [
+    Row("chi2.logpdf", lambda m, x, df, loc, scale: m.stats.chi2.logpdf(x, df, loc, scale), [POS + 0.5, np.array(3.5),
+                                                                                              LOC, SCALE]),
+    Row("chi2.pdf", lambda m, x, df: m.stats.chi2.pdf(x, df), [POS, POS[::-1] + 1.0]),
+    Row("binom.logpmf", lambda m, p: m.stats.binom.logpmf(COUNTS, 5, p), [UNIT]),
+    Row("binom.pmf", lambda m, p: m.stats.binom.pmf(np.array([0, 3, 6, -1, 2.5]), 5, p), [np.full(5, 0.4)],
+        "off-support"),
+    Row("nbinom.logpmf", lambda m, n, p: m.stats.nbinom.logpmf(COUNTS, n, p), [POS, UNIT]),
+    Row("nbinom.pmf", lambda m, n, p: m.stats.nbinom.pmf(COUNTS, n, p), [POS, UNIT]),
+    Row("geom.logpmf", lambda m, p: m.stats.geom.logpmf(np.array([1, 2, 5, 0]), p), [UNIT]),
+    Row("geom.pmf", lambda m, p: m.stats.geom.pmf(np.array([1, 2, 5, 3]), p), [UNIT]),
+    Row("betabinom.logpmf", lambda m, a, b: m.stats.betabinom.logpmf(COUNTS, 6, a, b), [POS, POS[::-1]]),
+    Row("betabinom.pmf", lambda m, a, b: m.stats.betabinom.pmf(COUNTS, 6, a, b), [POS, POS[::-1]]),
+    # (x on the simplex stays fixed: a finite difference in x leaves it)
+    Row("dirichlet.logpdf", lambda m, a: m.stats.dirichlet.logpdf(np.array([0.2, 0.3, 0.5]), a), [POS[:3]]),
+    Row("dirichlet.logpdf", lambda m, x, a: m.stats.dirichlet.logpdf(x, a), [np.array([[0.2, 0.1], [0.3, 0.6]]),
+                                                                             POS[:3]], "implied-last-batch"),
+    Row("dirichlet.pdf", lambda m, a: m.stats.dirichlet.pdf(np.array([0.2, 0.3, 0.5]), a), [POS[1:]]),
+    Row("multinomial.logpmf", lambda m, p: m.stats.multinomial.logpmf(np.array([1, 2, 3]), 6, p),
+        [np.array([0.2, 0.3, 0.5])]),
+    Row("multinomial.pmf", lambda m, p: m.stats.multinomial.pmf(np.array([[1, 2, 3], [0, 0, 6]]), 6, p),
+        [np.array([0.2, 0.3, 0.5])]),
+    Row("pareto.logpdf", lambda m, x, b, loc, scale: m.stats.pareto.logpdf(x, b, loc, scale),
+        [POS + 2.5, np.array(2.5), LOC, SCALE]),
+    Row("pareto.pdf", lambda m, x, b: m.stats.pareto.pdf(x, b), [np.array([0.5, 1.5, 3.0]), np.array(1.5)],
+        "below-support", grad=False),
+    Row("gennorm.logpdf", lambda m, x, beta, loc, scale: m.stats.gennorm.logpdf(x, beta, loc, scale),
+        [X, np.array(1.7), LOC, SCALE]),
+    Row("gennorm.pdf", lambda m, x, beta: m.stats.gennorm.pdf(x, beta), [X, POS]),
+    Row("wrapcauchy.logpdf", lambda m, x, c: m.stats.wrapcauchy.logpdf(x, c), [UNIT * 6, UNIT * 0.9]),
+    Row("wrapcauchy.pdf", lambda m, x, c: m.stats.wrapcauchy.pdf(x, c), [UNIT * 6, np.array(0.3)]),
+    Row("sem", lambda m, x: m.stats.sem(x), [rng.standard_normal((5, 3))]),
+    Row("sem", lambda m, x: m.stats.sem(x, axis=None, ddof=0), [rng.standard_normal((5, 3))], "flat"),
+]
+ROWS += [loc_scale(d, f) for d in ("gumbel_r", "gumbel_l") for f in ("logpdf", "pdf", "cdf", "logcdf", "sf",
+                                                                     "logsf")]
+ROWS += [loc_scale(d, "ppf", UNIT) for d in ("gumbel_r", "gumbel_l")]
+ROWS += [Row(f"truncnorm.{f}", (lambda f: lambda m, x, a, b, loc, scale:
+                                getattr(m.stats.truncnorm, f)(x, a, b, loc, scale))(f),
+             [_trunc_points(a, b) * SCALE + LOC, np.array(a), np.array(b), LOC, SCALE], f"[{a},{b}]")
+         for f in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf") for a, b in TRUNC]
+ROWS += [Row("truncnorm.logpdf", lambda m, x: m.stats.truncnorm.logpdf(x, -1.0, 2.0), [np.array([-3.0, 2.5])],
+             "outside")]
+
 for r in ROWS:   # values exactly at a support edge / outside: only the value is checked
     if r.label in ("below-loc", "outside"):
+        r.grad = False
+    if r.label == "off-support":
         r.grad = False
 
 
 def public_names():
-    return [f"{dist}.{fn}" for dist in fst.__all__ for fn in getattr(fst, dist).__all__]
+    names = []
+    for name in fst.__all__:
+        obj = getattr(fst, name)
+        names += [f"{name}.{fn}" for fn in obj.__all__] if hasattr(obj, "__all__") else [name]
+    return names
 
 
 def test_every_public_name_has_a_row():
@@ -96,12 +155,14 @@ def test_gradient_matches_finite_differences(row):
     check_gradient(row, fsp)
 
 
+compile_with_numba(ROWS, ["norm.logpdf", "norm.cdf", "norm.ppf", "multivariate_normal.logpdf", "t.logpdf",
+                          "gamma.logpdf", "poisson.logpmf"])
 JIT = [r for r in ROWS if r.jit]
 
 
 @pytest.mark.parametrize("row", JIT, ids=ids(JIT))
-def test_jit_matches_eager(row):
-    check_jit(row, fsp)
+def test_jit_matches_eager(row, monkeypatch):
+    check_jit(row, monkeypatch=monkeypatch, mine=fsp)
 
 
 VMAP = [r for r in ROWS if r.vmap and r.grad]

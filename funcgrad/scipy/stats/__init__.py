@@ -7,8 +7,13 @@ NaN/garbage rather than SciPy's NaN policy.
 >>> stats.norm.logpdf(0.0)
 Array(-0.91893853, dtype=float64)
 """
-from . import (bernoulli, beta, cauchy, expon, gamma, laplace, logistic, multivariate_normal, norm,  # noqa: F401
-               poisson, t, uniform)
+from . import (bernoulli, beta, betabinom, binom, cauchy, chi2, dirichlet, expon, gamma, gennorm,  # noqa: F401
+               geom, gumbel_l, gumbel_r, laplace, logistic, multinomial, multivariate_normal, nbinom, norm,
+               pareto, poisson, t, truncnorm, uniform, wrapcauchy)
+from ._sem import sem  # noqa: F401
 
-__all__ = ["bernoulli", "beta", "cauchy", "expon", "gamma", "laplace", "logistic", "multivariate_normal",
-           "norm", "poisson", "t", "uniform"]
+DISTRIBUTIONS = ["bernoulli", "beta", "betabinom", "binom", "cauchy", "chi2", "dirichlet", "expon", "gamma",
+                 "gennorm", "geom", "gumbel_l", "gumbel_r", "laplace", "logistic", "multinomial",
+                 "multivariate_normal", "nbinom", "norm", "pareto", "poisson", "t", "truncnorm", "uniform",
+                 "wrapcauchy"]
+__all__ = DISTRIBUTIONS + ["sem"]

@@ -29,3 +29,19 @@ def xlog1py(x, y):
 
 
 LOG_2PI = float(np.log(2 * np.pi))
+
+
+def betaln(a, b):
+    """``log B(a, b)``."""
+    from ... import lax
+    return lax.lgamma(a) + lax.lgamma(b) - lax.lgamma(a + b)
+
+
+def is_count(x, low=0.0):
+    """``x`` is an integer ``>= low`` (the support test of the discrete distributions)."""
+    return (x >= low) & (x == jnp.floor(x))
+
+
+def log_diff_exp(big, small):
+    """``log(exp(big) - exp(small))`` for ``big > small``, without cancellation."""
+    return big + jnp.log(-jnp.expm1(small - big))
