@@ -184,20 +184,18 @@ def inv(a):
 
 
 def pinv(a, rtol=None, hermitian: bool = False, *, rcond=None):
-    """Moore-Penrose pseudo-inverse through the SVD; singular values below ``rtol * max(s)``
-    (default ``10 * max(M, N) * eps``, JAX's) are dropped. Its gradient is the SVD's, so it needs
-    distinct singular values (JAX has a dedicated rule)."""
+    """Moore-Penrose pseudo-inverse; singular values below ``rtol * max(s)`` (default
+    ``10 * max(M, N) * eps``, JAX's) are dropped. The gradient is the pseudo-inverse's own rule
+    (finite at repeated singular values), valid where the rank does not change."""
     a = _matrix(a, "pinv", square=False)
     m, n = _shape(a)[-2:]
     if rtol is None:
         rtol = rcond
     if rtol is None:
         rtol = 10 * max(m, n) * np.finfo(dtype_of(a)).eps
-    s, u, vt = _la.svd(a, full_matrices=False)
-    cutoff = multiply(asarray(rtol, dtype=dtype_of(a)), _max(s, axis=-1, keepdims=True))
-    keep = s > cutoff
-    s_inv = where(keep, divide(1.0, where(keep, s, 1.0)), 0.0)
-    return matmul(matrix_transpose(vt), multiply(expand_dims(s_inv, -1), matrix_transpose(u)))
+    if _concrete(a):
+        return _eager(lambda x: np.linalg.pinv(x, rtol=rtol), a)
+    return _la.pinv(a, rtol)
 
 
 def _lu_det_parts(a):
@@ -301,7 +299,7 @@ def tensorsolve(a, b, axes=None):
 
 
 def lstsq(a, b, rcond=None, *, numpy_resid: bool = False):
-    """Least-squares solution of ``a @ x ≈ b`` through the SVD: ``(x, residuals, rank, s)``.
+    """Least-squares solution of ``a @ x ≈ b``: ``(x, residuals, rank, s)``, ``x = pinv(a) @ b``.
     As JAX (``numpy_resid=False``), ``residuals`` is always the squared residual norm per column
     of ``b`` (NumPy returns an empty array when ``a`` is rank deficient or ``m <= n``)."""
     a = _matrix(a, "lstsq", square=False)
@@ -318,11 +316,10 @@ def lstsq(a, b, rcond=None, *, numpy_resid: bool = False):
                          f"(at {user_frame_info()})")
     if rcond is None:
         rcond = np.finfo(dtype_of(a)).eps * max(m, n)
-    s, u, vt = _la.svd(a, full_matrices=False)
-    keep = s >= multiply(asarray(rcond, dtype=dtype_of(a)), _max(s)) if min(m, n) else s > 0
+    s = svdvals(a)
+    keep = s > multiply(asarray(rcond, dtype=dtype_of(a)), _max(s)) if min(m, n) else s > 0
     rank = _sum(keep)
-    s_inv = where(keep, divide(1.0, where(keep, s, 1.0)), 0.0)
-    x = matmul(matrix_transpose(vt), multiply(expand_dims(s_inv, -1), matmul(matrix_transpose(u), b)))
+    x = matmul(pinv(a, rtol=rcond), b)          # the minimum-norm solution, pinv's gradient rule
     r = subtract(b, matmul(a, x))
     resid = _sum(multiply(r, r), axis=0)
     if vector:

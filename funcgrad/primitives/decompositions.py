@@ -1,4 +1,4 @@
-"""Matrix decompositions: ``cholesky``, ``lu``, ``eigh``, ``svd``, ``qr``.
+"""Matrix decompositions: ``cholesky``, ``lu``, ``eigh``, ``svd``, ``qr``; and ``pinv``.
 
 Each works on the trailing two dims, batched over the leading ones; the impls call LAPACK through
 NumPy/SciPy (``jit`` emits the same call in its driver). The derivative rules are JAX's, written
@@ -15,6 +15,8 @@ with bind wrappers so they differentiate again:
   projections for non-square inputs; its adjoint for the VJP.
 - ``qr`` (reduced, ``m >= n``): JAX's rule ``dq = q (Ω - C) + ȧ r⁻¹``, ``dr = (C - Ω) r`` with
   ``C = qᵀ ȧ r⁻¹``, ``Ω = tril(C, -1) - tril(C, -1)ᵀ``; its adjoint for the VJP.
+- ``pinv``: ``ṗ = -p ȧ p + p pᵀ ȧᵀ (I - a p) + (I - p a) ȧᵀ pᵀ p`` (no division by singular
+  value gaps, unlike a composition through ``svd``); its adjoint for the VJP.
 
 >>> import numpy as np
 >>> print(cholesky(np.array([[4.0, 2.0], [2.0, 2.0]])))
@@ -387,3 +389,56 @@ def qr(a, full_matrices: bool = False):
     """``lax.linalg.qr``: ``[q, r]`` with orthonormal columns in ``q`` and upper ``r``."""
     return qr_p.bind(a, full_matrices=bool(full_matrices))
 
+
+
+# --------------------------------------------------------------------------- pinv
+
+def _pinv_abstract(a, *, rtol):
+    check_float_matrix("pinv", a, square=False)
+    return Aval(a.shape[:-2] + (a.shape[-1], a.shape[-2]), a.dtype)
+
+
+def _pinv_impl(a, *, rtol):
+    a = np.asarray(a)
+    if a.size == 0:
+        return np.zeros(a.shape[:-2] + (a.shape[-1], a.shape[-2]), a.dtype)
+    return np.ascontiguousarray(np.linalg.pinv(a, rtol=rtol), dtype=a.dtype)
+
+
+def _projector_complement(x, y):
+    """``I - x @ y`` (square)."""
+    xy = batch_matmul(x, y)
+    return sub(eye_const(xy), xy)
+
+
+def _pinv_vjp(ct, a, *, out, rtol):
+    def ct_a():
+        p, pt, ct_t = out, mT(out), mT(ct)
+        term1 = neg(batch_matmul(pt, batch_matmul(ct, pt)))
+        term2 = batch_matmul(_projector_complement(a, p), batch_matmul(ct_t, batch_matmul(p, pt)))
+        term3 = batch_matmul(batch_matmul(pt, p), batch_matmul(ct_t, _projector_complement(p, a)))
+        return add(term1, add(term2, term3))
+    return [ct_a]
+
+
+def _pinv_jvp(primals, tangents, *, rtol):
+    (a,), (t,) = primals, tangents
+    p = pinv(a, rtol)
+    t = instantiate(t)
+    tt, pt = mT(t), mT(p)
+    term1 = neg(batch_matmul(p, batch_matmul(t, p)))
+    term2 = batch_matmul(batch_matmul(p, pt), batch_matmul(tt, _projector_complement(a, p)))
+    term3 = batch_matmul(_projector_complement(p, a), batch_matmul(tt, batch_matmul(pt, p)))
+    return p, add(term1, add(term2, term3))
+
+
+pinv_p = def_primitive(
+    "pinv", abstract_eval=_pinv_abstract, impl=_pinv_impl, vjp=_pinv_vjp, jvp=_pinv_jvp,
+    batch=batch_unary(lambda a, **p: pinv_p.bind(a, **p)), lower=LAPACK_DRIVER)
+
+
+def pinv(a, rtol: float):
+    """The Moore-Penrose pseudo-inverse (singular values below ``rtol * max(s)`` dropped). The
+    derivative is the pseudo-inverse's own (Golub & Pereyra 1973, JAX's ``_pinv_jvp``), valid
+    where the rank is locally constant, also at repeated singular values."""
+    return pinv_p.bind(a, rtol=float(rtol))

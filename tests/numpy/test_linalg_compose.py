@@ -155,3 +155,17 @@ def test_derivatives_that_jax_also_refuses():
         fg.grad(lambda m: jnp.sum(jnp.linalg.svd(m)[0]))(np.random.RandomState(0).standard_normal((4, 3)))
     with pytest.raises(NotImplementedError, match="m >= n"):
         fg.grad(lambda m: jnp.sum(jnp.linalg.qr(m)[1]))(np.random.RandomState(0).standard_normal((2, 3)))
+
+
+def test_pinv_and_lstsq_gradients_at_repeated_singular_values():
+    """At an orthogonal matrix every singular value is 1: pinv's own rule still gives the exact
+    derivative (pinv = inv there: d<pinv(A), C> = -<A⁻¹ dA A⁻¹, C>)."""
+    q = np.linalg.qr(np.random.RandomState(4).standard_normal((3, 3)))[0]
+    c = np.random.RandomState(5).standard_normal((3, 3))
+    g = fg.grad(lambda a: jnp.sum(jnp.linalg.pinv(a) * c))(q)
+    np.testing.assert_allclose(np.asarray(g), -q @ c @ q, rtol=1e-10, atol=1e-12)   # -A⁻ᵀ C A⁻ᵀ, A⁻ᵀ = q
+    tall = np.linalg.qr(np.random.RandomState(6).standard_normal((5, 3)))[0]         # orthonormal columns
+    b = np.random.RandomState(7).standard_normal(5)
+    f = lambda a: jnp.sum(jnp.linalg.lstsq(a, b)[0] ** 2)  # noqa: E731
+    assert np.isfinite(np.asarray(fg.grad(f)(tall))).all()
+    check_grads(f, (tall,), order=1, modes=("rev", "fwd"))

@@ -134,6 +134,11 @@ CASES += [
     Case("qr", _qr_case, [Arg((2, 5, 3))], name="tall-batched"),
     Case("expm", lambda x: _sol.expm(_ew.mul(x, _np.asarray(0.5, _dt(x)))), [Arg((3, 3))], order=2),
     Case("expm", lambda x: _sol.expm(x), [Arg((2, 2, 2), "small")], name="batched"),
+    Case("pinv", lambda x: _dec.pinv(_shifted(x, [3.0, 2.0, 1.0]), 1e-10), [Arg((4, 3))], name="tall", order=2),
+    Case("pinv", lambda x: _dec.pinv(_shifted(x, [3.0, 2.0, 1.0]), 1e-10), [Arg((2, 2, 3))], name="wide-batched"),
+    # repeated singular values (all 1): a gradient through svd would divide by zero gaps
+    Case("pinv", lambda x: _dec.pinv(_shifted(x, [1.0, 1.0, 1.0], scale=0.05), 1e-10), [Arg((3, 3))],
+         name="near-orthogonal"),
 ]
 
 
