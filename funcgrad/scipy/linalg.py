@@ -24,9 +24,13 @@ from ..core.source_info import user_frame_info
 from ..lax import linalg as _la
 from ..numpy import linalg as _nla
 
-__all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "det", "eigh", "eigh_tridiagonal", "expm",
-           "expm_frechet", "inv", "lu", "lu_factor", "lu_solve", "qr", "solve", "solve_triangular",
-           "svd", "toeplitz"]
+from ._special_matrices import (circulant, companion, fiedler, hankel, helmert, hilbert, leslie,  # noqa: F401
+                                toeplitz)
+
+__all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "circulant", "companion", "det", "eigh",
+           "eigh_tridiagonal", "expm", "expm_frechet", "fiedler", "hankel", "helmert", "hilbert", "inv",
+           "leslie", "lu", "lu_factor", "lu_solve", "polar", "qr", "solve", "solve_triangular", "svd",
+           "toeplitz"]
 
 
 def _shape(x):
@@ -248,11 +252,17 @@ def block_diag(*arrs):
     return jnp.concatenate(rows, axis=0)
 
 
-def toeplitz(c, r=None):
-    """The Toeplitz matrix with first column ``c`` and first row ``r`` (default ``c``)."""
-    c = jnp.ravel(jnp.asarray(c))
-    r = c if r is None else jnp.ravel(jnp.asarray(r))
-    m, n = _shape(c)[0], _shape(r)[0]
-    vals = jnp.concatenate([c[::-1], r[1:]])        # index m-1+j-i picks c[i-j] or r[j-i]
-    idx = (m - 1) + np.arange(n)[None, :] - np.arange(m)[:, None]
-    return jnp.take(vals, idx)
+def polar(a, side: str = "right", *, method: str = "svd", eps=None, max_iterations=None):
+    """Polar decomposition ``a = u p`` (``side='right'``) or ``p u`` (``'left'``), ``u`` with
+    orthonormal columns and ``p`` symmetric positive semi-definite, through the SVD (JAX's default
+    method is QDWH; the factors are the same). Gradients need distinct singular values."""
+    if side not in ("right", "left"):
+        raise ValueError(f"polar: side must be 'right' or 'left', got {side!r}")
+    a = _nla._matrix(a, "polar", square=False)
+    s, w, vh = _la.svd(a, full_matrices=False)
+    u = jnp.matmul(w, vh)
+    if side == "right":
+        p = jnp.matmul(jnp.swapaxes(vh, -1, -2) * jnp.expand_dims(s, -2), vh)
+    else:
+        p = jnp.matmul(w * jnp.expand_dims(s, -2), jnp.swapaxes(w, -1, -2))
+    return u, p

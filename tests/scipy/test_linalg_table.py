@@ -79,6 +79,18 @@ ROWS = [
     Row("svd", lambda m, a: (lambda r: (r[0] * r[1]) @ r[2])(m.linalg.svd(a, full_matrices=False)), [T],
         "reconstruct"),
     Row("toeplitz", lambda m, c, r: m.linalg.toeplitz(c, r), [b, rng.standard_normal(4)]),
+    Row("toeplitz", lambda m, c: m.linalg.toeplitz(c), [b], "symmetric"),
+    Row("hankel", lambda m, c, r: m.linalg.hankel(c, r), [b, rng.standard_normal(4)]),
+    Row("hankel", lambda m, c: m.linalg.hankel(c), [b], "zeros"),
+    Row("circulant", lambda m, c: m.linalg.circulant(c), [rng.standard_normal(4)]),
+    Row("companion", lambda m, a: m.linalg.companion(a), [np.array([2.0, -1.0, 0.5, 3.0])]),
+    Row("leslie", lambda m, f, s_: m.linalg.leslie(f, s_), [rng.uniform(0, 2, 4), rng.uniform(0, 1, 3)]),
+    Row("fiedler", lambda m, a: m.linalg.fiedler(a), [np.array([1.0, 4.0, 2.5, -3.0])]),
+    Row("hilbert", lambda m: m.linalg.hilbert(4), [], grad=False, jit=False, vmap=False),
+    Row("helmert", lambda m: m.linalg.helmert(5), [], grad=False, jit=False, vmap=False),
+    Row("helmert", lambda m: m.linalg.helmert(4, full=True), [], "full", grad=False, jit=False, vmap=False),
+    Row("polar", lambda m, a: m.linalg.polar(a), [T]),
+    Row("polar", lambda m, a: m.linalg.polar(a, "left"), [spread(3, 4)], "left"),
 ]
 
 
