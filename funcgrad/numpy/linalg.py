@@ -193,8 +193,8 @@ def pinv(a, rtol=None, hermitian: bool = False, *, rcond=None):
         rtol = rcond
     if rtol is None:
         rtol = 10 * max(m, n) * np.finfo(dtype_of(a)).eps
-    if _concrete(a):
-        return _eager(lambda x: np.linalg.pinv(x, rtol=rtol), a)
+    if _concrete(a) and (out := _eager(lambda x: np.linalg.pinv(x, rtol=rtol), a)) is not None:
+        return out
     return _la.pinv(a, rtol)
 
 
@@ -247,13 +247,13 @@ def matrix_power(a, n: int):
         return _eye_like(a)
     if n < 0:
         a, n = inv(a), -n
-    result, base = None, a
+    result, square = None, a
     while n:
         if n & 1:
-            result = base if result is None else matmul(result, base)
+            result = square if result is None else matmul(result, square)
         n >>= 1
         if n:
-            base = matmul(base, base)
+            square = matmul(square, square)
     return result
 
 
@@ -386,7 +386,8 @@ def qr(a, mode: str = "reduced"):
                          "('raw' is not supported)")
     if _concrete(a) and min(_shape(a)[-2:]) > 0:
         out = _eager(lambda m: np.linalg.qr(m, mode=mode), a)
-        return out if mode == "r" else QRResult(*out)
+        if out is not None:
+            return out if mode == "r" else QRResult(*out)
     q, r = _la.qr(a, full_matrices=mode == "complete")
     return r if mode == "r" else QRResult(q, r)
 
