@@ -32,11 +32,11 @@ import numpy as np
 
 from ..core.avals import Aval
 from ..core.primitive import Zero, def_primitive
-from .elementwise import add, convert_element_type, div, eq, instantiate, mul, neg, sub
-from .shape import aval, expand_dims, shape_of
+from .elementwise import add, convert_element_type, div, eq, instantiate, mul, neg, sub, zeros_like_aval
+from .shape import aval, concatenate, expand_dims, shape_of
 from .solves import (LAPACK_DRIVER, batch_matmul, batch_unary, check_float_matrix, diag_matrix, diagonal,
                      eye_const, matrix_transpose as mT, nan_on_failure, scale_columns, scale_rows,
-                     triangular_solve, tril, triu)
+                     slice_last2, triangular_solve, tril, triu)
 
 
 def _sym_part_lower_half(x):
@@ -92,30 +92,32 @@ def cholesky(a):
 # --------------------------------------------------------------------------- lu
 
 def _lu_abstract(a):
-    check_float_matrix("lu", a)
-    lead, n = a.shape[:-2], a.shape[-1]
-    return [Aval(a.shape, a.dtype), Aval(lead + (n,), np.dtype(np.int32)), Aval(lead + (n,), np.dtype(np.int32))]
+    check_float_matrix("lu", a, square=False)
+    lead, (m, n) = a.shape[:-2], a.shape[-2:]
+    i32 = np.dtype(np.int32)
+    return [Aval(a.shape, a.dtype), Aval(lead + (min(m, n),), i32), Aval(lead + (m,), i32)]
 
 
 def _lu_impl(a):
     a = np.asarray(a)
-    n = a.shape[-1]
+    lead, (m, n) = a.shape[:-2], a.shape[-2:]
+    k = min(m, n)
     if a.size == 0:
-        idx = np.zeros(a.shape[:-1], np.int32)
-        return np.zeros(a.shape, a.dtype), idx, idx.copy()
+        perm = np.broadcast_to(np.arange(m, dtype=np.int32), lead + (m,)).copy()
+        return np.zeros(a.shape, a.dtype), np.zeros(lead + (k,), np.int32), perm
     from scipy.linalg import lu_factor
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")     # an exactly singular matrix: U has a zero pivot, as JAX
         lu, piv = lu_factor(a, check_finite=False)
-    piv = np.asarray(piv, np.int32).reshape(a.shape[:-1])
-    perm = np.broadcast_to(np.arange(n, dtype=np.int32), piv.shape).copy()
-    flat_perm, flat_piv = perm.reshape(-1, n), piv.reshape(-1, n)
+    piv = np.asarray(piv, np.int32).reshape(lead + (k,))
+    perm = np.broadcast_to(np.arange(m, dtype=np.int32), lead + (m,)).copy()
+    flat_perm, flat_piv = perm.reshape(-1, m), piv.reshape(-1, k)
     for b in range(flat_perm.shape[0]):
-        for i in range(n):
+        for i in range(k):
             j = flat_piv[b, i]
             flat_perm[b, i], flat_perm[b, j] = flat_perm[b, j], flat_perm[b, i]
-    return np.ascontiguousarray(lu, dtype=a.dtype), piv, flat_perm.reshape(piv.shape)
+    return np.ascontiguousarray(lu, dtype=a.dtype), piv, flat_perm.reshape(lead + (m,))
 
 
 def permutation_matrix(perm, dtype):
@@ -127,7 +129,25 @@ def permutation_matrix(perm, dtype):
 
 
 def _lu_factors(lu):
-    return add(tril(lu, -1), eye_const(lu)), triu(lu)
+    """``L`` as an ``m x m`` unit lower matrix and ``U`` as an ``n x n`` upper one: the factors of
+    the packed ``m x n`` ``lu``, padded with the identity when ``m != n`` (JAX's construction)."""
+    s = shape_of(lu)
+    lead, (m, n) = tuple(s[:-2]), tuple(s[-2:])
+    k = min(m, n)
+    dtype = aval(lu).dtype
+    lower = tril(slice_last2(lu, (0, m), (0, k)) if k < n else lu, -1)
+    if k < m:
+        lower = concatenate([lower, zeros_like_aval(Aval(lead + (m, m - k), dtype))], len(s) - 1)
+    upper = triu(slice_last2(lu, (0, k), (0, n)) if k < m else lu)
+    if k < n:
+        upper = concatenate([upper, zeros_like_aval(Aval(lead + (n - k, n), dtype))], len(s) - 2)
+        upper = add(upper, _mask_like(upper, np.diag([0.0] * k + [1.0] * (n - k))))
+    return add(lower, eye_const(lower)), upper
+
+
+def _mask_like(x, mat):
+    m = np.asarray(mat, dtype=aval(x).dtype)
+    return m.reshape((1,) * (len(shape_of(x)) - 2) + m.shape)
 
 
 def _lu_vjp(ct, a, *, out):
@@ -163,7 +183,8 @@ lu_p = def_primitive(
 def lu(a):
     """``lax.linalg.lu``: ``(lu, pivots, permutation)`` with ``a[..., permutation, :] == L @ U``,
     ``L`` unit lower (below the diagonal of ``lu``), ``U`` upper; ``pivots`` are LAPACK's
-    (0-based) row swaps. Square matrices only."""
+    (0-based) row swaps. ``a`` may be rectangular (``m x n``: ``L`` is ``m x k``, ``U`` is
+    ``k x n``, ``k = min(m, n)``)."""
     return lu_p.bind(a)
 
 

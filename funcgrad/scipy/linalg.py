@@ -86,8 +86,9 @@ def cho_solve(c_and_lower, b, overwrite_b: bool = False, check_finite: bool = Tr
 
 def lu_factor(a, overwrite_a: bool = False, check_finite: bool = True):
     """``(lu, piv)``: ``L`` (unit diagonal) below and ``U`` on/above the diagonal of ``lu``;
-    ``piv[i]`` is the row swapped with row ``i`` (0-based, int32), as SciPy."""
-    a = _nla._matrix(a, "lu_factor")
+    ``piv[i]`` is the row swapped with row ``i`` (0-based, int32), as SciPy. ``a`` may be
+    rectangular."""
+    a = _nla._matrix(a, "lu_factor", square=False)
     lu_, piv, _ = _la.lu(a)
     return lu_, piv
 
@@ -132,13 +133,14 @@ def lu_solve(lu_and_piv, b, trans: int = 0, overwrite_b: bool = False, check_fin
 
 
 def lu(a, permute_l: bool = False, overwrite_a: bool = False, check_finite: bool = True):
-    """``(p, l, u)`` with ``a = p @ l @ u`` (``p`` a permutation matrix), or ``(p @ l, u)``."""
-    a = _nla._matrix(a, "lu")
+    """``(p, l, u)`` with ``a = p @ l @ u`` (``p`` a permutation matrix, ``l`` unit lower
+    ``m x k``, ``u`` upper ``k x n``, ``k = min(m, n)``), or ``(p @ l, u)``."""
+    a = _nla._matrix(a, "lu", square=False)
     lu_, _, perm = _la.lu(a)
-    n = _shape(a)[-1]
-    eye = jnp.eye(n, dtype=lu_.dtype)
-    lower = jnp.tril(lu_, -1) + eye
-    upper = jnp.triu(lu_)
+    m, n = _shape(a)[-2:]
+    k = min(m, n)
+    lower = jnp.tril(lu_[..., :, :k], -1) + jnp.eye(m, k, dtype=lu_.dtype)
+    upper = jnp.triu(lu_[..., :k, :])
     p = jnp.swapaxes(_la.permutation_matrix(perm, lu_.dtype), -1, -2)
     return (jnp.matmul(p, lower), upper) if permute_l else (p, lower, upper)
 

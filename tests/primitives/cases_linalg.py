@@ -122,6 +122,8 @@ CASES += [
          name="batched"),
     Case("lu", lambda x: _dec.lu(_lu_input(x))[0], [Arg((3, 3), "small")], order=2),
     Case("lu", lambda x: _dec.lu(_lu_input(x))[0], [Arg((2, 3, 3), "small")], name="batched"),
+    Case("lu", lambda x: _dec.lu(_shifted(x, [3.0, 2.5, 2.0]))[0], [Arg((4, 3))], name="tall", order=2),
+    Case("lu", lambda x: _dec.lu(_shifted(x, [3.0, 2.5, 2.0]))[0], [Arg((2, 2, 4))], name="wide-batched"),
     Case("eigh", lambda x: _dec.eigh(_sym_spread(x), lower=True)[1], [Arg((3, 3))], name="values", order=2),
     Case("eigh", _eigh_vectors, [Arg((3, 3))], name="vectors"),
     Case("eigh", _eigh_both, [Arg((2, 4, 4))], name="both-batched"),

@@ -61,6 +61,10 @@ ROWS = [
     Row("inv", lambda m, a: m.linalg.inv(a), [G]),
     Row("lu", lambda m, a: m.linalg.lu(a), [PERMUTED]),
     Row("lu", lambda m, a: m.linalg.lu(a, permute_l=True), [PERMUTED], "permute_l"),
+    Row("lu", lambda m, a: m.linalg.lu(a), [np.eye(4, 3)[[3, 0, 2, 1]] @ general(3)
+                                           + 0.05 * rng.standard_normal((4, 3))], "tall"),
+    Row("lu", lambda m, a: m.linalg.lu(a), [np.eye(3)[[1, 2, 0]] @ spread(3, 4) + np.eye(3, 4)], "wide"),
+    Row("lu_factor", lambda m, a: m.linalg.lu_factor(a)[0], [spread(4, 3) + np.eye(4, 3)], "tall"),
     Row("lu_factor", lambda m, a: m.linalg.lu_factor(a)[0], [PERMUTED], "lu"),
     Row("lu_factor", lambda m, a: m.linalg.lu_factor(a)[1], [PERMUTED], "piv", grad=False),
     Row("lu_solve", lambda m, a, r: m.linalg.lu_solve(m.linalg.lu_factor(a), r), [PERMUTED, B]),
