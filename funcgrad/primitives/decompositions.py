@@ -10,7 +10,7 @@ with bind wrappers so they differentiate again:
 - ``lu`` (``P a = L U``): ``M = L⁻¹ P ȧ U⁻¹``, ``L̇ = L tril(M, -1)``, ``U̇ = triu(M) U``; the VJP
   is its adjoint ``ā = Pᵀ L⁻ᵀ (tril(Lᵀ C, -1) + triu(C Uᵀ)) U⁻ᵀ``.
 - ``eigh``: ``ẇ = diag(Vᵀ ȧ V)``, ``V̇ = V (F ∘ Vᵀ ȧ V)`` with ``F_ij = 1/(w_j - w_i)`` off the
-  diagonal; ``ā = V (diag(w̄) + F ∘ Vᵀ V̄) Vᵀ``. Needs distinct eigenvalues for ``V̄``.
+  diagonal (0 where eigenvalues tie exactly); ``ā = V (diag(w̄) + F ∘ Vᵀ V̄) Vᵀ``.
 - ``svd`` (``full_matrices=False``): JAX's rule with ``F_ij = 1/(s_j² - s_i²)`` and the
   projections for non-square inputs; its adjoint for the VJP.
 - ``qr`` (reduced, ``m >= n``): JAX's rule ``dq = q (Ω - C) + ȧ r⁻¹``, ``dr = (C - Ω) r`` with
@@ -204,13 +204,22 @@ def _eigh_impl(a, *, lower):
 
 
 def _gap_inverse(w, squared=False):
-    """``F_ij = 1/(w_j - w_i)`` (or ``1/(w_j² - w_i²)``) off the diagonal, 0 on it."""
+    """``F_ij = 1/(w_j - w_i)`` (or ``1/(w_j² - w_i²)``) off the diagonal, 0 on it and where two
+    values tie exactly. At a tie the vector derivative is undefined; 0 there keeps the gradient of
+    functions that do not depend on the choice of basis within the tied block (the eigenvalues,
+    ``v vᵀ`` projectors...) exact instead of ``0 · inf = NaN``, as JAX does for ``svd``."""
     nd = len(shape_of(w))
     if squared:
         w = mul(w, w)
     gaps = sub(expand_dims(w, (nd - 1,)), expand_dims(w, (nd,)))
-    eye = eye_const(gaps)
-    return div(sub(np.ones_like(eye), eye), add(gaps, eye))
+    tie = convert_element_type(eq(gaps, np.zeros((), aval(gaps).dtype)), aval(gaps).dtype)
+    return div(sub(np.ones((), aval(gaps).dtype), tie), add(gaps, tie))
+
+
+def _safe_reciprocal(s):
+    """``1/s`` with 0 where ``s == 0`` (JAX's ``s_inv`` in the svd rule)."""
+    zero = convert_element_type(eq(s, np.zeros((), aval(s).dtype)), aval(s).dtype)
+    return div(sub(np.ones((), aval(s).dtype), zero), add(s, zero))
 
 
 def _eigh_vjp(ct, a, *, out, lower):
@@ -300,7 +309,7 @@ def _svd_vjp(ct, a, *, out, full_matrices, compute_uv):
         z = mul(f, batch_matmul(vt, ct_v))
         g = add(g, add(scale_columns(add(y, mT(y)), s), scale_rows(add(z, mT(z)), s)))
         out_ = batch_matmul(u, batch_matmul(g, vt))
-        inv_s = div(np.ones((), aval(s).dtype), s)
+        inv_s = _safe_reciprocal(s)
         if m > n:
             proj = sub(ct_u, batch_matmul(u, batch_matmul(mT(u), ct_u)))
             out_ = add(out_, batch_matmul(scale_columns(proj, inv_s), vt))
@@ -326,7 +335,7 @@ def _svd_jvp(primals, tangents, *, full_matrices, compute_uv):
     du = batch_matmul(u, mul(f, add(dss, mT(dss))))
     dv = batch_matmul(v, mul(f, add(sds, mT(sds))))
     m, n = shape_of(a)[-2:]
-    inv_s = div(np.ones((), aval(s).dtype), s)
+    inv_s = _safe_reciprocal(s)
     if m > n:
         dav = batch_matmul(t, v)
         du = add(du, scale_columns(sub(dav, batch_matmul(u, batch_matmul(mT(u), dav))), inv_s))

@@ -169,3 +169,22 @@ def test_pinv_and_lstsq_gradients_at_repeated_singular_values():
     f = lambda a: jnp.sum(jnp.linalg.lstsq(a, b)[0] ** 2)  # noqa: E731
     assert np.isfinite(np.asarray(fg.grad(f)(tall))).all()
     check_grads(f, (tall,), order=1, modes=("rev", "fwd"))
+
+
+def test_tied_eigenvalues_and_singular_values():
+    """At exact ties the vector derivative is undefined, but functions that do not depend on the
+    basis inside a tied block have exact gradients: symmetric functions of the values, and
+    projectors onto a whole tied eigenspace (no NaN from 0 · inf)."""
+    eye = np.eye(3)
+    for g in (fg.grad(lambda a: jnp.sum(jnp.linalg.eigvalsh(a) ** 2))(eye),
+              fg.grad(lambda a: jnp.sum(jnp.linalg.svd(a)[1] ** 2))(eye)):
+        np.testing.assert_allclose(np.asarray(g), 2 * eye, atol=1e-12)
+    tall = fg.grad(lambda a: jnp.sum(jnp.linalg.svd(a, full_matrices=False)[1] ** 2))(np.eye(4, 3))
+    np.testing.assert_allclose(np.asarray(tall), 2 * np.eye(4, 3), atol=1e-12)
+    c = np.random.RandomState(0).standard_normal((3, 3))
+
+    def projector_loss(a):   # projector onto the eigenspace of the tied eigenvalue 1
+        v = jnp.linalg.eigh(a).eigenvectors[:, :2]
+        return jnp.sum((v @ v.T) * c)
+
+    check_grads(projector_loss, (np.diag([1.0, 1.0, 2.0]),), order=1, modes=("rev", "fwd"))
