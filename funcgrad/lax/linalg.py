@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..primitives.decompositions import (cholesky as _cholesky, eigh as _eigh, lu, qr as _qr,  # noqa: F401
-                                         svd as _svd, permutation_matrix, pinv)
+                                         svd as _svd, permutation_matrix, pinv, det)
 from ..primitives.elementwise import add, mul
 from ..primitives.shape import aval
 from ..primitives.solves import expm, matrix_transpose, solve, triangular_solve  # noqa: F401
@@ -48,4 +48,4 @@ def qr(x, *, full_matrices: bool = True):
 
 
 __all__ = ["cholesky", "eigh", "expm", "lu", "qr", "solve", "svd", "symmetrize", "triangular_solve",
-           "permutation_matrix", "pinv"]
+           "permutation_matrix", "pinv", "det"]

@@ -208,12 +208,12 @@ def _lu_det_parts(a):
 
 
 def det(a):
-    """Determinant of each square matrix, from its LU factorization (as JAX)."""
+    """Determinant of each square matrix (LAPACK's LU). The gradient is the cofactor matrix,
+    exact at singular matrices too (as JAX)."""
     a = _matrix(a, "det")
     if _concrete(a):
         return _eager(np.linalg.det, a)
-    diag, parity_sign = _lu_det_parts(a)
-    return multiply(parity_sign, _prod(diag, axis=-1))
+    return _la.det(a)
 
 
 def slogdet(a, *, method=None) -> SlogdetResult:

@@ -1,4 +1,4 @@
-"""Matrix decompositions: ``cholesky``, ``lu``, ``eigh``, ``svd``, ``qr``; and ``pinv``.
+"""Matrix decompositions: ``cholesky``, ``lu``, ``eigh``, ``svd``, ``qr``; and ``pinv``, ``det``.
 
 Each works on the trailing two dims, batched over the leading ones; the impls call LAPACK through
 NumPy/SciPy (``jit`` emits the same call in its driver). The derivative rules are JAX's, written
@@ -17,6 +17,7 @@ with bind wrappers so they differentiate again:
   ``C = qᵀ ȧ r⁻¹``, ``Ω = tril(C, -1) - tril(C, -1)ᵀ``; its adjoint for the VJP.
 - ``pinv``: ``ṗ = -p ȧ p + p pᵀ ȧᵀ (I - a p) + (I - p a) ȧᵀ pᵀ p`` (no division by singular
   value gaps, unlike a composition through ``svd``); its adjoint for the VJP.
+- ``det``: ``d det = ⟨cof(a), ȧ⟩`` with the cofactor matrix from the SVD (exact at singular ``a``).
 
 >>> import numpy as np
 >>> print(cholesky(np.array([[4.0, 2.0], [2.0, 2.0]])))
@@ -32,7 +33,9 @@ import numpy as np
 
 from ..core.avals import Aval
 from ..core.primitive import Zero, def_primitive
-from .elementwise import add, convert_element_type, div, eq, instantiate, mul, neg, sub, zeros_like_aval
+from .elementwise import (add, convert_element_type, div, eq, instantiate, mul, neg, stop_gradient, sub,
+                          zeros_like_aval)
+from .reductions import reduce_prod, reduce_sum
 from .shape import aval, concatenate, expand_dims, shape_of
 from .solves import (LAPACK_DRIVER, batch_matmul, batch_unary, check_float_matrix, diag_matrix, diagonal,
                      eye_const, matrix_transpose as mT, nan_on_failure, scale_columns, scale_rows,
@@ -472,3 +475,52 @@ def pinv(a, rtol: float):
     derivative is the pseudo-inverse's own (Golub & Pereyra 1973, JAX's ``_pinv_jvp``), valid
     where the rank is locally constant, also at repeated singular values."""
     return pinv_p.bind(a, rtol=float(rtol))
+
+
+# --------------------------------------------------------------------------- det
+
+def _det_abstract(a):
+    check_float_matrix("det", a)
+    return Aval(a.shape[:-2], a.dtype)
+
+
+def _det_impl(a):
+    a = np.asarray(a)
+    return np.asarray(np.linalg.det(a) if a.shape[-1] else np.ones(a.shape[:-2]), dtype=a.dtype)
+
+
+def cofactor(a):
+    """The cofactor matrix ``adj(a)ᵀ`` (``= det(a) a⁻ᵀ`` where ``a`` is invertible), continuous
+    through singular matrices: with ``a = U S Vᵀ`` it is ``det(U Vᵀ) U diag(c) Vᵀ``,
+    ``c_i = Π_{j≠i} s_j`` (no division by a singular value)."""
+    s, u, vt = svd(a, full_matrices=False, compute_uv=True)
+    n = shape_of(s)[-1]
+    others = add(mul(expand_dims(s, (len(shape_of(s)) - 1,)), _mask_like(u, 1 - np.eye(n))),
+                 _mask_like(u, np.eye(n)))                             # row i: s with s_i replaced by 1
+    c = reduce_prod(others, (len(shape_of(others)) - 1,))
+    sign = stop_gradient(det(batch_matmul(u, vt)))                     # ±1, locally constant
+    nd = len(shape_of(a))
+    return mul(batch_matmul(scale_columns(u, c), vt), expand_dims(sign, (nd - 2, nd - 1)))
+
+
+def _det_vjp(ct, a, *, out):
+    nd = len(shape_of(a))
+    return [lambda: mul(expand_dims(ct, (nd - 2, nd - 1)), cofactor(a))]
+
+
+def _det_jvp(primals, tangents):
+    (a,), (t,) = primals, tangents
+    nd = len(shape_of(a))
+    return det(a), reduce_sum(mul(cofactor(a), instantiate(t)), (nd - 2, nd - 1))
+
+
+det_p = def_primitive(
+    "det", abstract_eval=_det_abstract, impl=_det_impl, vjp=_det_vjp, jvp=_det_jvp,
+    batch=batch_unary(lambda a: det_p.bind(a)), lower=LAPACK_DRIVER)
+
+
+def det(a):
+    """The determinant of the trailing square matrices (LAPACK's LU). Its derivative is the
+    cofactor matrix, computed through the SVD so it stays exact at singular matrices (JAX
+    special-cases them too)."""
+    return det_p.bind(a)

@@ -188,3 +188,12 @@ def test_tied_eigenvalues_and_singular_values():
         return jnp.sum((v @ v.T) * c)
 
     check_grads(projector_loss, (np.diag([1.0, 1.0, 2.0]),), order=1, modes=("rev", "fwd"))
+
+
+def test_det_gradient_at_singular_matrices_is_the_cofactor():
+    a = np.array([[1.0, 2.0], [2.0, 4.0]])
+    np.testing.assert_allclose(np.asarray(fg.grad(jnp.linalg.det)(a)), [[4.0, -2.0], [-2.0, 1.0]], atol=1e-12)
+    z = np.zeros((3, 3))
+    np.testing.assert_allclose(np.asarray(fg.grad(jnp.linalg.det)(z)), z, atol=1e-12)
+    rank2 = np.random.RandomState(8).standard_normal((3, 2)) @ np.random.RandomState(9).standard_normal((2, 3))
+    check_grads(jnp.linalg.det, (rank2,), order=2, modes=("rev", "fwd"))

@@ -138,6 +138,10 @@ CASES += [
     Case("expm", lambda x: _sol.expm(x), [Arg((2, 2, 2), "small")], name="batched"),
     Case("pinv", lambda x: _dec.pinv(_shifted(x, [3.0, 2.0, 1.0]), 1e-10), [Arg((4, 3))], name="tall", order=2),
     Case("pinv", lambda x: _dec.pinv(_shifted(x, [3.0, 2.0, 1.0]), 1e-10), [Arg((2, 2, 3))], name="wide-batched"),
+    Case("det", lambda x: _dec.det(_tri_a(x)), [Arg((3, 3), "small")], order=2),
+    Case("det", lambda x: _dec.det(_tri_a(x)), [Arg((2, 3, 3), "small")], name="batched"),
+    # rank 2 (singular): the cofactor gradient has no division by a zero singular value
+    Case("det", lambda x, y: _dec.det(_mm(x, y)), [Arg((3, 2)), Arg((2, 3))], name="singular", order=2),
     # repeated singular values (all 1): a gradient through svd would divide by zero gaps
     Case("pinv", lambda x: _dec.pinv(_shifted(x, [1.0, 1.0, 1.0], scale=0.05), 1e-10), [Arg((3, 3))],
          name="near-orthogonal"),
