@@ -116,10 +116,12 @@ def _lu_impl(a):
     piv = np.asarray(piv, np.int32).reshape(lead + (k,))
     perm = np.broadcast_to(np.arange(m, dtype=np.int32), lead + (m,)).copy()
     flat_perm, flat_piv = perm.reshape(-1, m), piv.reshape(-1, k)
-    for b in range(flat_perm.shape[0]):
-        for i in range(k):
-            j = flat_piv[b, i]
-            flat_perm[b, i], flat_perm[b, j] = flat_perm[b, j], flat_perm[b, i]
+    rows = np.arange(flat_perm.shape[0])
+    for i in range(k):                      # apply LAPACK's row swaps, all matrices at once
+        j = flat_piv[:, i]
+        at_i = flat_perm[:, i].copy()
+        flat_perm[:, i] = flat_perm[rows, j]
+        flat_perm[rows, j] = at_i
     return np.ascontiguousarray(lu, dtype=a.dtype), piv, flat_perm.reshape(lead + (m,))
 
 
