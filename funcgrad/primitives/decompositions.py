@@ -62,7 +62,7 @@ def _cholesky_impl(a):
     a = np.asarray(a)
     if a.size == 0:
         return np.zeros(a.shape, a.dtype)
-    return np.asarray(nan_on_failure(np.linalg.cholesky, a, [a.shape[-2:]], [a.dtype]), dtype=a.dtype)
+    return np.asarray(nan_on_failure(np.linalg.cholesky, [a], [a.shape[-2:]], [a.dtype]), dtype=a.dtype)
 
 
 def _cholesky_vjp(ct, a, *, out):

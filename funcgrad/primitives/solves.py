@@ -230,20 +230,22 @@ def _solve_abstract(a, b):
     return Aval(b.shape, b.dtype)
 
 
-def nan_on_failure(fn, x, out_shapes, dtypes):
-    """Call ``fn`` on a stack of matrices; where LAPACK reports failure (singular, not positive
-    definite) the results of that matrix are NaN, as JAX returns (never an exception)."""
+def nan_on_failure(fn, xs, out_shapes, dtypes):
+    """Call ``fn(*xs)`` on stacks of matrices (equal leading dims); where LAPACK reports a failure
+    (singular, not positive definite) the results of that matrix are NaN, as JAX returns (never an
+    exception). ``out_shapes`` are the trailing shapes of one matrix's results."""
     try:
-        return fn(x)
+        return fn(*xs)
     except np.linalg.LinAlgError:
         pass
-    lead = x.shape[:-2]
-    flat = x.reshape((-1,) + x.shape[-2:])
-    outs = [np.full((flat.shape[0],) + s, np.nan if np.dtype(d).kind == "f" else 0, d)
+    lead = xs[0].shape[:-2]
+    flat = [x.reshape((-1,) + x.shape[-2:]) for x in xs]
+    count = flat[0].shape[0]
+    outs = [np.full((count,) + tuple(s), np.nan if np.dtype(d).kind == "f" else 0, d)
             for s, d in zip(out_shapes, dtypes)]
-    for i in range(flat.shape[0]):
+    for i in range(count):
         try:
-            r = fn(flat[i])
+            r = fn(*[x[i] for x in flat])
         except np.linalg.LinAlgError:
             continue
         for o, v in zip(outs, r if isinstance(r, tuple) else (r,)):
@@ -256,13 +258,7 @@ def _solve_impl(a, b):
     a, b = np.asarray(a), np.asarray(b)
     if a.size == 0 or b.size == 0:
         return np.zeros(b.shape, b.dtype)
-    if a.shape[:-2]:
-        ab = np.concatenate([a, b], axis=-1)
-        n = a.shape[-1]
-        x = nan_on_failure(lambda m: np.linalg.solve(m[..., :n], m[..., n:]), ab, [b.shape[-2:]], [b.dtype])
-    else:
-        x = nan_on_failure(lambda m: np.linalg.solve(m, b), a, [b.shape], [b.dtype])
-    return np.asarray(x, dtype=b.dtype)
+    return np.asarray(nan_on_failure(np.linalg.solve, [a, b], [b.shape[-2:]], [b.dtype]), dtype=b.dtype)
 
 
 def _solve_vjp(ct, a, b, *, out):
