@@ -35,7 +35,7 @@ from ._linalg import matmul, outer as _outer, tensordot as _tensordot
 from ._reductions import max as _max, min as _min, prod as _prod, sum as _sum
 from ._shape import (broadcast_to, expand_dims, matrix_transpose, moveaxis, reshape, squeeze,
                      stack)
-from ._ufuncs import abs as _abs, divide, log, multiply, not_equal, power, sign, sqrt, subtract, where
+from ._ufuncs import abs as _abs, divide, log, multiply, not_equal, power, sign, sqrt, subtract
 
 __all__ = ["cholesky", "cond", "cross", "det", "diagonal", "eig", "eigh", "eigvals", "eigvalsh", "inv",
            "lstsq", "matmul", "matrix_norm", "matrix_power", "matrix_rank", "matrix_transpose",
