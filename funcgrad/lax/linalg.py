@@ -15,7 +15,8 @@ from ..primitives.decompositions import (cholesky as _cholesky, eigh as _eigh, l
                                          svd as _svd, permutation_matrix, pinv, det)
 from ..primitives.elementwise import add, mul
 from ..primitives.shape import aval
-from ..primitives.solves import expm, matrix_transpose, solve, triangular_solve  # noqa: F401
+from ..primitives.solves import (expm, matrix_transpose, solve, solve_sylvester, sqrtm,  # noqa: F401
+                                 triangular_solve)
 
 
 def symmetrize(x):
@@ -48,4 +49,4 @@ def qr(x, *, full_matrices: bool = True):
 
 
 __all__ = ["cholesky", "eigh", "expm", "lu", "qr", "solve", "svd", "symmetrize", "triangular_solve",
-           "permutation_matrix", "pinv", "det"]
+           "permutation_matrix", "pinv", "det", "solve_sylvester", "sqrtm"]

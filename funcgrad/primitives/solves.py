@@ -1,4 +1,5 @@
-"""Linear solves and the matrix exponential: ``triangular_solve``, ``solve``, ``expm``.
+"""Linear solves and matrix functions: ``triangular_solve``, ``solve``, ``solve_sylvester``,
+``expm``, ``sqrtm``.
 
 Every primitive here works on the trailing two dims and is batched over the leading ones (all
 operands share the same leading dims; ``funcgrad.numpy.linalg`` broadcasts first). The impls
@@ -32,7 +33,7 @@ from ..core.avals import Aval
 from ..core.errors import DTypeError, ShapeError
 from ..core.lowering import Driver
 from ..core.primitive import Zero, def_primitive
-from .elementwise import instantiate, mul, neg, sub, zeros_like_aval
+from .elementwise import add, instantiate, mul, neg, sub, zeros_like_aval
 from .linalg import dot_general
 from .reductions import reduce_sum
 from .shape import (aval, bdim_to_front, concatenate, expand_dims, move_bdim, shape_of, slice_p_bind,
@@ -335,5 +336,110 @@ def expm(a):
     return expm_p.bind(a)
 
 
-__all__ = ["triangular_solve", "solve", "expm", "expm_frechet", "matrix_transpose", "batch_matmul",
+# --------------------------------------------------------------------------- solve_sylvester
+
+def _sylvester_abstract(a, b, c):
+    check_float_matrix("solve_sylvester", a)
+    check_float_matrix("solve_sylvester", b)
+    if not (a.dtype == b.dtype == c.dtype):
+        raise DTypeError(f"solve_sylvester: operands must share a dtype, got {a}, {b}, {c}")
+    lead = a.shape[:-2]
+    if b.shape[:-2] != lead or c.shape != lead + (a.shape[-1], b.shape[-1]):
+        raise ShapeError(f"solve_sylvester: a {a}, b {b} and c {c} do not fit a x + x b = c")
+    return Aval(c.shape, c.dtype)
+
+
+def _sylvester_impl(a, b, c):
+    a, b, c = np.asarray(a), np.asarray(b), np.asarray(c)
+    if c.size == 0:
+        return np.zeros(c.shape, c.dtype)
+    from scipy.linalg import solve_sylvester as sp_sylvester
+    return np.ascontiguousarray(nan_on_failure(sp_sylvester, [a, b, c], [c.shape[-2:]], [c.dtype]),
+                                dtype=c.dtype)
+
+
+def _sylvester_vjp(ct, a, b, c, *, out):
+    ct_c = solve_sylvester(matrix_transpose(a), matrix_transpose(b), ct)
+    return [lambda: neg(batch_matmul(ct_c, matrix_transpose(out))),
+            lambda: neg(batch_matmul(matrix_transpose(out), ct_c)), ct_c]
+
+
+def _sylvester_jvp(primals, tangents):
+    a, b, c = primals
+    ta, tb, tc = tangents
+    x = solve_sylvester(a, b, c)
+    terms = [] if isinstance(tc, Zero) else [tc]
+    if not isinstance(ta, Zero):
+        terms.append(neg(batch_matmul(ta, x)))
+    if not isinstance(tb, Zero):
+        terms.append(neg(batch_matmul(x, tb)))
+    rhs = terms[0]
+    for t in terms[1:]:
+        rhs = add(rhs, t)
+    return x, solve_sylvester(a, b, rhs)
+
+
+def _sylvester_batch(args, dims):
+    return solve_sylvester(*bdim_to_front(args, dims)), 0
+
+
+solve_sylvester_p = def_primitive(
+    "solve_sylvester", abstract_eval=_sylvester_abstract, impl=_sylvester_impl, vjp=_sylvester_vjp,
+    jvp=_sylvester_jvp, batch=_sylvester_batch, lower=LAPACK_DRIVER)
+
+
+def solve_sylvester(a, b, c):
+    """Solve ``a x + x b = c`` (Bartels-Stewart, SciPy's); needs the spectra of ``a`` and ``-b``
+    to be disjoint (otherwise NaN). ``d x = L⁻¹(ċ - ȧ x - x ḃ)``, ``c̄ = solve_sylvester(aᵀ, bᵀ, x̄)``,
+    ``ā = -c̄ xᵀ``, ``b̄ = -xᵀ c̄``."""
+    return solve_sylvester_p.bind(a, b, c)
+
+
+# --------------------------------------------------------------------------- sqrtm
+
+def _sqrtm_abstract(a):
+    check_float_matrix("sqrtm", a)
+    return Aval(a.shape, a.dtype)
+
+
+def _sqrtm_impl(a):
+    a = np.asarray(a)
+    if a.size == 0:
+        return np.zeros(a.shape, a.dtype)
+    import warnings
+    from scipy.linalg import sqrtm as sp_sqrtm
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")      # a singular matrix: scipy warns; its result stands
+        r = np.asarray(sp_sqrtm(a))
+    if np.iscomplexobj(r):                    # the principal root is complex: no real answer
+        imag = np.abs(r.imag).max(axis=(-2, -1), keepdims=True)
+        scale = np.maximum(np.abs(r.real).max(axis=(-2, -1), keepdims=True), 1.0)
+        r = np.where(imag <= 1e3 * np.finfo(a.dtype).eps * scale, r.real, np.nan)
+    return np.ascontiguousarray(r, dtype=a.dtype)
+
+
+def _sqrtm_vjp(ct, a, *, out):
+    st = matrix_transpose(out)
+    return [lambda: solve_sylvester(st, st, ct)]
+
+
+def _sqrtm_jvp(primals, tangents):
+    (a,), (t,) = primals, tangents
+    s = sqrtm(a)
+    return s, solve_sylvester(s, s, instantiate(t))
+
+
+sqrtm_p = def_primitive(
+    "sqrtm", abstract_eval=_sqrtm_abstract, impl=_sqrtm_impl, vjp=_sqrtm_vjp, jvp=_sqrtm_jvp,
+    batch=batch_unary(lambda a: sqrtm_p.bind(a)), lower=LAPACK_DRIVER)
+
+
+def sqrtm(a):
+    """The principal square root ``s`` (``s @ s = a``) of real matrices whose principal root is
+    real (no eigenvalues on the negative real axis); NaN otherwise. ``s ṡ + ṡ s = ȧ``: the JVP and
+    the VJP are Sylvester solves."""
+    return sqrtm_p.bind(a)
+
+
+__all__ = ["triangular_solve", "solve", "expm", "solve_sylvester", "sqrtm", "expm_frechet", "matrix_transpose", "batch_matmul",
            "tril", "triu", "diagonal", "diag_matrix", "scale_rows", "scale_columns", "eye_const"]

@@ -19,8 +19,8 @@ import numpy as np
 from .. import numpy as jnp
 from ..api import vmap
 from ..core.errors import ShapeError
-from ..core.trace import Tracer
 from ..core.source_info import user_frame_info
+from ..core.trace import Tracer
 from ..lax import linalg as _la
 from ..numpy import linalg as _nla
 
@@ -29,8 +29,8 @@ from ._special_matrices import (circulant, companion, fiedler, hankel, helmert, 
 
 __all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "circulant", "companion", "det", "eigh",
            "eigh_tridiagonal", "expm", "expm_frechet", "fiedler", "hankel", "helmert", "hilbert", "inv",
-           "leslie", "lu", "lu_factor", "lu_solve", "polar", "qr", "solve", "solve_triangular", "svd",
-           "toeplitz"]
+           "leslie", "lu", "lu_factor", "lu_solve", "polar", "qr", "solve", "solve_sylvester",
+           "solve_triangular", "sqrtm", "svd", "toeplitz"]
 
 
 def _shape(x):
@@ -268,3 +268,22 @@ def polar(a, side: str = "right", *, method: str = "svd", eps=None, max_iteratio
     else:
         p = jnp.matmul(w * jnp.expand_dims(s, -2), jnp.swapaxes(w, -1, -2))
     return u, p
+
+
+def sqrtm(A, blocksize: int = 1):
+    """The principal matrix square root, for real matrices whose principal root is real (no
+    eigenvalues on the closed negative real axis); NaN otherwise (JAX returns a complex array:
+    funcgrad has no complex dtypes). The derivative solves ``S Ṡ + Ṡ S = Ȧ``."""
+    return _la.sqrtm(_nla._matrix(A, "sqrtm"))
+
+
+def solve_sylvester(A, B, C, *, method: str = "schur", tol: float = 1e-8):
+    """Solve ``A X + X B = C`` (Bartels-Stewart); gradients for ``A``, ``B`` and ``C``."""
+    a, b, c = (_nla._float(x, "solve_sylvester") for x in (A, B, C))
+    dt = jnp.result_type(a, b, c)
+    a, b, c = (jnp.astype(x, dt) for x in (a, b, c))
+    lead = np.broadcast_shapes(_shape(a)[:-2], _shape(b)[:-2], _shape(c)[:-2])
+    a = jnp.broadcast_to(a, lead + _shape(a)[-2:])
+    b = jnp.broadcast_to(b, lead + _shape(b)[-2:])
+    c = jnp.broadcast_to(c, lead + _shape(c)[-2:])
+    return _la.solve_sylvester(a, b, c)

@@ -138,6 +138,12 @@ CASES += [
     Case("expm", lambda x: _sol.expm(x), [Arg((2, 2, 2), "small")], name="batched"),
     Case("pinv", lambda x: _dec.pinv(_shifted(x, [3.0, 2.0, 1.0]), 1e-10), [Arg((4, 3))], name="tall", order=2),
     Case("pinv", lambda x: _dec.pinv(_shifted(x, [3.0, 2.0, 1.0]), 1e-10), [Arg((2, 2, 3))], name="wide-batched"),
+    Case("solve_sylvester", lambda a, b, c: _sol.solve_sylvester(_tri_a(a), _tri_a(b), c),
+         [Arg((3, 3), "small"), Arg((2, 2), "small"), Arg((3, 2))], order=2),
+    Case("solve_sylvester", lambda a, b, c: _sol.solve_sylvester(_tri_a(a), _tri_a(b), c),
+         [Arg((2, 2, 2), "small"), Arg((2, 3, 3), "small"), Arg((2, 2, 3))], name="batched"),
+    Case("sqrtm", lambda x: _sol.sqrtm(_shifted(x, [2.0, 2.0, 2.0])), [Arg((3, 3))], name="general", order=2),
+    Case("sqrtm", lambda x: _sol.sqrtm(_spd(x)), [Arg((2, 3, 3))], name="spd-batched"),
     Case("det", lambda x: _dec.det(_tri_a(x)), [Arg((3, 3), "small")], order=2),
     Case("det", lambda x: _dec.det(_tri_a(x)), [Arg((2, 3, 3), "small")], name="batched"),
     # rank 2 (singular): the cofactor gradient has no division by a zero singular value

@@ -93,6 +93,9 @@ ROWS = [
     Row("hilbert", lambda m: m.linalg.hilbert(4), [], grad=False, jit=False, vmap=False),
     Row("helmert", lambda m: m.linalg.helmert(5), [], grad=False, jit=False, vmap=False),
     Row("helmert", lambda m: m.linalg.helmert(4, full=True), [], "full", grad=False, jit=False, vmap=False),
+    Row("sqrtm", lambda m, a: m.linalg.sqrtm(a), [S]),
+    Row("sqrtm", lambda m, a: m.linalg.sqrtm(a), [G], "nonsymmetric"),
+    Row("solve_sylvester", lambda m, a, b_, c: m.linalg.solve_sylvester(a, b_, c), [G, general(2), B]),
     Row("polar", lambda m, a: m.linalg.polar(a), [T]),
     Row("polar", lambda m, a: m.linalg.polar(a, "left"), [spread(3, 4)], "left"),
 ]
@@ -138,6 +141,11 @@ def test_cho_factor_reads_one_triangle():
     """SciPy's ``cho_factor`` keeps the other triangle of its input; ours is clean (as JAX)."""
     c, lower = fsl.cho_factor(S)
     assert not lower and np.allclose(np.tril(np.asarray(c), -1), 0)
+
+
+def test_sqrtm_without_a_real_root_is_nan():
+    assert np.isnan(np.asarray(fsl.sqrtm(-np.eye(2)))).all()
+    np.testing.assert_allclose(np.asarray(fsl.sqrtm(np.diag([4.0, 9.0]))), np.diag([2.0, 3.0]))
 
 
 def test_lu_solve_batched():
