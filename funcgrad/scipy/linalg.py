@@ -23,6 +23,7 @@ from ..core.source_info import user_frame_info
 from ..core.trace import Tracer
 from ..lax import linalg as _la
 from ..numpy import linalg as _nla
+from ..numpy._dtypes import base, wrap
 
 from ._special_matrices import (circulant, companion, fiedler, hankel, helmert, hilbert, leslie,  # noqa: F401
                                 toeplitz)
@@ -121,6 +122,12 @@ def lu_solve(lu_and_piv, b, trans: int = 0, overwrite_b: bool = False, check_fin
     b = _nla._float(b, "lu_solve")
     lu_, b = _nla._same_dtype(lu_, b)
     vector = _vectorized_rhs(b)
+    if _shape(b)[0 if vector else -2] != _shape(lu_)[-1]:
+        raise ShapeError(f"lu_solve: lu of shape {_shape(lu_)} does not fit b of shape {_shape(b)} "
+                         f"(at {user_frame_info()})")
+    if _nla._concrete(lu_, piv, b) and len(_shape(lu_)) == 2 and len(_shape(b)) <= 2:
+        from scipy.linalg import lu_solve as scipy_lu_solve     # eager: LAPACK's getrs directly
+        return wrap(np.asarray(scipy_lu_solve((base(lu_), np.asarray(piv)), base(b), trans=trans)))
     if vector:
         b = jnp.expand_dims(b, -1)
     lu_, b = _nla._broadcast_batch(lu_, b, "lu_solve")
