@@ -39,6 +39,7 @@ from ._ufuncs import (abs, absolute, acos, acosh, add, arccos, arccosh, arcsin, 
                       remainder, rint, round, sign, signbit, sin, sinc, sinh, sqrt, square, subtract,
                       tan, tanh, true_divide, trunc, where)
 from . import _methods  # noqa: F401  (attaches Tracer operators)
+from . import linalg  # noqa: F401,E402
 
 ndarray = Array
 newaxis = None

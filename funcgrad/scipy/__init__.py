@@ -1,0 +1,2 @@
+"""``funcgrad.scipy``: ``jax.scipy``'s sub-packages (``linalg``, ``stats``)."""
+from . import linalg, stats  # noqa: F401
