@@ -107,3 +107,7 @@ def zeros_like_array(x):
 def primitives() -> dict:
     """Every registered primitive by name."""
     return dict(PRIMITIVES)
+
+
+from ._sorting import (associative_scan, cumlogsumexp, cummax, cummin, cumprod, cumsum,  # noqa: E402,F401
+                       sort, sort_key_val, top_k)

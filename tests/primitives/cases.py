@@ -74,8 +74,9 @@ def collect():
         out.extend(cases_indexing.CASES)
     except ImportError:
         pass
-    from . import cases_control
+    from . import cases_control, cases_sorting
     out.extend(cases_control.CASES)
+    out.extend(cases_sorting.CASES)
     return out
 
 
