@@ -38,6 +38,9 @@ from ._ufuncs import (abs, absolute, acos, acosh, add, arccos, arccosh, arcsin, 
                       negative, nonzero, not_equal, positive, pow, power, rad2deg, radians, real, reciprocal,
                       remainder, rint, round, sign, signbit, sin, sinc, sinh, sqrt, square, subtract,
                       tan, tanh, true_divide, trunc, where)
+from ._cumulative import (bincount, convolve, corrcoef, correlate, cov, cumprod, cumsum,  # noqa: F401
+                          cumulative_prod, cumulative_sum, diff, ediff1d, gradient, histogram,
+                          histogram_bin_edges, interp, nancumprod, nancumsum, trapezoid, unwrap)
 from ._setops import (intersect1d, isin, setdiff1d, setxor1d, union1d, unique, unique_all,  # noqa: F401
                       unique_counts, unique_inverse, unique_values)
 from ._sorting import (argpartition, argsort, digitize, lexsort, median, nanmedian,  # noqa: F401
