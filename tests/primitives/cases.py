@@ -74,9 +74,10 @@ def collect():
         out.extend(cases_indexing.CASES)
     except ImportError:
         pass
-    from . import cases_control, cases_sorting
+    from . import cases_control, cases_sorting, cases_special
     out.extend(cases_control.CASES)
     out.extend(cases_sorting.CASES)
+    out.extend(cases_special.CASES)
     return out
 
 

@@ -1,0 +1,80 @@
+"""The coverage table: every public callable of ``funcgrad.numpy``, ``funcgrad.scipy.special``
+and ``funcgrad.nn`` has at least one row, checked for value (vs NumPy/SciPy), traced
+evaluation, gradients (vs finite differences), ``vmap`` and ``jit``. A public name without a
+row fails ``test_every_public_name_has_a_row``. (``funcgrad.numpy.linalg`` has its own table.)
+
+``jit`` rows run on the Python backend here (same generated program, no Numba compile); the
+``slow`` run compiles every row with Numba.
+"""
+import importlib
+
+import numpy as np
+import pytest
+
+from . import coverage as cov
+from .coverage_tables import TABLES
+
+MODULE_OF = {key: importlib.import_module(mod) for key, (mod, _, _) in TABLES.items()}
+SKIP = {"funcgrad.numpy": {"linalg", "fft"}}
+
+
+def _public_callables(module, skip=()):
+    return sorted(n for n in dir(module) if not n.startswith("_") and n not in skip
+                  and callable(getattr(module, n)))
+
+
+@pytest.mark.parametrize("key", sorted(TABLES))
+def test_every_public_name_has_a_row(key):
+    mod, _, rows = TABLES[key]
+    covered = {r.name for r in rows}
+    missing = sorted(set(_public_callables(MODULE_OF[key], SKIP.get(mod, ()))) - covered)
+    assert not missing, f"public names of {mod} without a row in the coverage table: {missing}"
+    unknown = sorted(covered - set(dir(MODULE_OF[key])))
+    assert not unknown, f"rows name functions {mod} does not have: {unknown}"
+
+
+ALL = [(key, r) for key in sorted(TABLES) for r in TABLES[key][2]]
+ROWS = [(k, r) for k, r in ALL if isinstance(r, cov.Row)]
+CHECKS = [(k, r) for k, r in ALL if isinstance(r, cov.Check)]
+
+
+def _ids(items):
+    seen = {}
+    out = []
+    for k, r in items:
+        i = f"{k.split('.')[-1]}.{r.id}"
+        seen[i] = seen.get(i, 0) + 1
+        out.append(i if seen[i] == 1 else f"{i}#{seen[i]}")
+    return out
+
+
+@pytest.mark.parametrize("key,row", CHECKS, ids=_ids(CHECKS))
+def test_name_check(key, row):
+    result = row.check(getattr(MODULE_OF[key], row.name))
+    assert result is None or bool(result), f"{row.name}: check returned {result!r}"
+
+
+@pytest.mark.parametrize("key,row", ROWS, ids=_ids(ROWS))
+def test_row(key, row):
+    module, ref = MODULE_OF[key], importlib.import_module(TABLES[key][1]) if TABLES[key][1] else None
+    cov.check_value(row, module, ref)
+    if row.stage:
+        cov.check_traced_row(row, module)
+    cov.check_gradient(row, module)
+    if row.stage and row.vmap:
+        cov.check_vmap(row, module)
+
+
+JIT = [(k, r) for k, r in ROWS if r.stage and r.jit]
+
+
+@pytest.mark.parametrize("key,row", JIT, ids=_ids(JIT))
+def test_row_jit(key, row, monkeypatch):
+    monkeypatch.setenv("FUNCGRAD_BACKEND", "python")
+    cov.check_jit(row, MODULE_OF[key])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("key,row", JIT, ids=_ids(JIT))
+def test_row_jit_numba(key, row):
+    cov.check_jit(row, MODULE_OF[key])
