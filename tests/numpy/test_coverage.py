@@ -19,7 +19,8 @@ SKIP = {"funcgrad.numpy": {"linalg", "fft"}}
 
 
 def _public_callables(module, skip=()):
-    return sorted(n for n in dir(module) if not n.startswith("_") and n not in skip
+    names = getattr(module, "__all__", None) or dir(module)
+    return sorted(n for n in names if not n.startswith("_") and n not in skip
                   and callable(getattr(module, n)))
 
 

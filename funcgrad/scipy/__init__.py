@@ -1,0 +1,2 @@
+"""``funcgrad.scipy``: ``jax.scipy``'s sub-packages (here: ``special``)."""
+from . import special  # noqa: F401
