@@ -54,6 +54,12 @@ from ._special_ufuncs import (angle, array_equiv, bitwise_count, bitwise_left_sh
                               isneginf, isposinf, isreal, isrealobj, isscalar, iterable, lcm, ldexp,
                               left_shift, logaddexp2, modf, nanargmax, nanargmin, nanprod, nanstd,
                               nanvar, right_shift)
+from ._misc import (ComplexWarning, array_repr, array_str, einsum_path, from_dlpack, frombuffer,  # noqa: F401
+                    fromfile, fromiter, fromstring, get_printoptions, histogram2d, histogramdd, isdtype,
+                    load, mask_indices, matvec, nextafter, packbits, printoptions, save, savez,
+                    set_printoptions, spacing, unpackbits, vecdot, vecmat)
+from ._polynomial import (poly, polyadd, polyder, polydiv, polyfit, polyint, polymul, polysub,  # noqa: F401
+                          polyval, roots)
 from ._setops import (intersect1d, isin, setdiff1d, setxor1d, union1d, unique, unique_all,  # noqa: F401
                       unique_counts, unique_inverse, unique_values)
 from ._sorting import (argpartition, argsort, digitize, lexsort, median, nanmedian,  # noqa: F401

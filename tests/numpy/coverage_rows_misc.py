@@ -1,0 +1,92 @@
+"""Coverage rows: polynomials, vector products, multidimensional histograms, float steps, bits,
+and NumPy's I/O / printing helpers."""
+import io
+
+import numpy as np
+
+import funcgrad.numpy as jnp
+
+from .coverage import Check, F, I, Row
+
+
+def _polydiv_ref(u, v):
+    q, r = np.polydiv(u, v)
+    return q, np.concatenate([np.zeros(len(u) - len(r)), r])
+
+
+ROWS = [
+    Row("polyval", (F((4,)), F((2, 3)))), Row("polyval", (I((3,), -3, 4), F((5,))), label="int_coef"),
+    Row("polyadd", (F((4,)), F((2,)))), Row("polysub", (F((2,)), F((5,)))),
+    Row("polymul", (F((3,)), F((4,)))),
+    Row("polydiv", (F((5,)), F((3,), "nonzero")), ref=_polydiv_ref),
+    Row("polyder", (F((5,)),)), Row("polyder", (F((5,)), 2), label="m2"),
+    Row("polyint", (F((4,)),)), Row("polyint", (F((3,)), 2, [1.0, -2.0]), label="k"),
+    Row("poly", (F((3,)),)), Row("roots", (np.array([1.0, -3.0, 2.0]),), stage=False, grad=False),
+    Row("polyfit", (F((8,), "distinct"), F((8,)), 2)),
+    Row("polyfit", (F((6,), "distinct"), F((6, 2)), 1), label="columns"),
+    Row("polyfit", (F((7,), "distinct"), F((7,)), 3), {"w": np.linspace(0.5, 2.0, 7)}, label="weights"),
+    Row("vecdot", (F((2, 3)), F((3,)))), Row("vecdot", (F((3, 2)), F((3, 2))), {"axis": 0}, label="axis"),
+    Row("matvec", (F((2, 3, 4)), F((4,)))), Row("vecmat", (F((3,)), F((2, 3, 4)))),
+    Row("histogramdd", (F((12, 2)),), {"bins": 3}),
+    Row("histogramdd", (F((10, 3)),), {"bins": (2, 3, 2), "range": [(-1, 1), (-2, 2), (0, 1)],
+                                       "density": True}, label="density"),
+    Row("histogram2d", (F((10,)), F((10,))), {"bins": 3}),
+    Row("histogram2d", (F((10,)), F((10,)), 2, None, F((10,), "pos")), label="weights",
+        fn=lambda x, y, b, r, w: jnp.histogram2d(x, y, b, r, w),
+        ref=lambda x, y, b, r, w: np.histogram2d(x, y, b, r, weights=w)),
+    Row("nextafter", (F((2, 3)), F((3,)))),
+    Row("nextafter", (np.array([0.0, 1.0, 1.0, -2.0, 5e-324, np.inf]),
+                      np.array([1.0, 0.0, 1.0, -3.0, 0.0, 0.0])), label="edges"),
+    Row("nextafter", (F((4,), "any", "float32"), F((4,), "any", "float32")), label="f32", grad=False),
+    Row("spacing", (F((2, 3)),)), Row("spacing", (np.array([0.0, -1.0, 4.0, 1e-310]),), label="edges"),
+    Row("packbits", (I((2, 11), 0, 2),), {"axis": 1}), Row("packbits", (I((9,), 0, 3),), label="flat"),
+    Row("packbits", (I((10,), 0, 2),), {"bitorder": "little"}, label="little"),
+    Row("unpackbits", (I((2, 3), 0, 256, "uint8"),), {"axis": 0}),
+    Row("unpackbits", (I((3,), 0, 256, "uint8"),), {"count": 13, "bitorder": "little"}, label="count"),
+    Row("mask_indices", (4, jnp.triu, 1), ref=lambda n, f, k: np.mask_indices(n, np.triu, k)),
+]
+
+CHECKS = [
+    Check("isdtype", lambda f: f(np.float32, "real floating") and not f(np.int8, "real floating")),
+    Check("einsum_path", lambda f: f("ij,jk->ik", np.ones((2, 3)), np.ones((3, 4)))[0][0] == "einsum_path"),
+    Check("frombuffer", lambda f: np.array_equal(f(b"\x01\x02", np.uint8), [1, 2])),
+    Check("fromiter", lambda f: np.array_equal(f(range(3), int), [0, 1, 2])),
+    Check("fromstring", lambda f: np.array_equal(f("1 2", float, sep=" "), [1.0, 2.0])),
+    Check("from_dlpack", lambda f: np.array_equal(f(np.arange(3)), [0, 1, 2])),
+    Check("fromfile", lambda f: _roundtrip_file(f)),
+    Check("save", lambda f: _roundtrip(f, jnp.load)), Check("load", lambda f: _roundtrip(jnp.save, f)),
+    Check("savez", lambda f: _savez(f)),
+    Check("array_repr", lambda f: f(jnp.arange(2)) == "array([0, 1])"),
+    Check("array_str", lambda f: f(jnp.arange(2)) == "[0 1]"),
+    Check("printoptions", lambda f: _with(f)),
+    Check("get_printoptions", lambda f: "precision" in f()),
+    Check("set_printoptions", lambda f: f(precision=np.get_printoptions()["precision"]) is None),
+    Check("ComplexWarning", lambda c: issubclass(c, Warning)),
+]
+
+
+def _roundtrip(save, load):
+    buf = io.BytesIO()
+    save(buf, jnp.arange(3.0))
+    buf.seek(0)
+    r = load(buf)
+    return isinstance(r, jnp.ndarray) and np.array_equal(r, [0.0, 1.0, 2.0])
+
+
+def _roundtrip_file(fromfile):
+    import tempfile
+    with tempfile.NamedTemporaryFile(suffix=".bin") as f:
+        np.arange(4.0).tofile(f.name)
+        return np.array_equal(fromfile(f.name), np.arange(4.0))
+
+
+def _savez(savez):
+    buf = io.BytesIO()
+    savez(buf, a=jnp.ones(2))
+    buf.seek(0)
+    return np.array_equal(np.load(buf)["a"], [1.0, 1.0])
+
+
+def _with(printoptions):
+    with printoptions(precision=2):
+        return np.get_printoptions()["precision"] == 2
