@@ -66,6 +66,7 @@ from ._sorting import (argpartition, argsort, digitize, lexsort, median, nanmedi
                        nanpercentile, nanquantile, partition, percentile, quantile, searchsorted, sort,
                        sort_complex)
 from . import _methods  # noqa: F401  (attaches Tracer operators)
+from . import fft  # noqa: F401
 
 ndarray = Array
 newaxis = None

@@ -90,3 +90,31 @@ def _savez(savez):
 def _with(printoptions):
     with printoptions(precision=2):
         return np.get_printoptions()["precision"] == 2
+
+
+FFT = [Row(n, (F((8,)),), stage=False, grad=False, ref=getattr(np.fft, n))
+       for n in ("fft", "ifft", "rfft", "ihfft")]
+FFT += [Row("irfft", (F((5,)),), {"n": 8}, stage=False, grad=False, ref=np.fft.irfft),
+        Row("hfft", (F((5,)),), stage=False, grad=False, ref=np.fft.hfft)]
+FFT += [Row(n, (F((4, 6)),), stage=False, grad=False, ref=getattr(np.fft, n))
+        for n in ("fft2", "ifft2", "rfft2", "fftn", "ifftn", "rfftn")]
+FFT += [Row(n, (F((4, 4)),), {"s": (4, 6), "axes": (0, 1)}, stage=False, grad=False,
+            ref=getattr(np.fft, n)) for n in ("irfft2", "irfftn")]
+FFT += [
+    Row("fftfreq", (8, F((), "pos"))), Row("fftfreq", (7,), label="odd"),
+    Row("rfftfreq", (9, F((), "pos"))), Row("rfftfreq", (6,), {"dtype": np.float32}, label="f32",
+        ref=lambda n, dtype: np.fft.rfftfreq(n).astype(dtype)),
+    Row("fftshift", (F((4, 5)),)), Row("fftshift", (F((4, 5)),), {"axes": 1}, label="axes"),
+    Row("ifftshift", (F((5, 3)),)), Row("ifftshift", (F((5, 3)),), {"axes": (0,)}, label="axes"),
+]
+
+
+def _fft_traced_raises(f):
+    import pytest
+
+    import funcgrad as fg
+    with pytest.raises(NotImplementedError, match="complex"):
+        fg.jit(f)(np.ones(4))
+
+
+FFT.append(Check("fft", _fft_traced_raises))

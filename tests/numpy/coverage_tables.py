@@ -6,6 +6,7 @@ TABLES = {
     "numpy": ("funcgrad.numpy", "numpy", coverage_rows_ufuncs.ROWS + coverage_rows_arrays.ROWS
               + coverage_rows_arrays.CHECKS + coverage_rows_order.ROWS + coverage_rows_misc.ROWS
               + coverage_rows_misc.CHECKS),
+    "numpy.fft": ("funcgrad.numpy.fft", "numpy.fft", coverage_rows_misc.FFT),
     "scipy.special": ("funcgrad.scipy.special", "scipy.special", coverage_rows_special.SPECIAL),
     "nn": ("funcgrad.nn", None, coverage_rows_special.NN),
     "nn.initializers": ("funcgrad.nn.initializers", None, coverage_rows_special.INITIALIZERS),
