@@ -118,3 +118,49 @@ def _fft_traced_raises(f):
 
 
 FFT.append(Check("fft", _fft_traced_raises))
+
+
+# funcgrad.lax additions of this issue (a partial table: lax's older names are covered by the
+# rule tests of their primitives)
+def _lax():
+    from funcgrad import lax
+    return lax
+
+
+def _np_cum(fn, reverse=False):
+    def f(x, axis=0, reverse=reverse):
+        x = np.flip(x, axis) if reverse else x
+        r = fn(x, axis=axis)
+        return np.flip(r, axis) if reverse else r
+    return f
+
+
+LAX = [
+    Row("sort", (F((3, 4)),), ref=np.sort), Row("sort", (F((3, 4)), 0), label="dim0", ref=lambda x, d: np.sort(x, d)),
+    Row("sort", (I((6,), 0, 3), F((6,))), label="key_val", fn=lambda k, v: _lax().sort((k, v), num_keys=1),
+        ref=lambda k, v: (np.sort(k, kind="stable"), v[np.argsort(k, kind="stable")])),
+    Row("sort", (I((7,), 0, 2), I((7,), 0, 3), F((7,))), label="two_keys",
+        fn=lambda a, b, v: _lax().sort([a, b, v], num_keys=2),
+        ref=lambda a, b, v: [t[np.lexsort([b, a])] for t in (a, b, v)]),
+    Row("sort_key_val", (F((5,)), F((5,))), ref=lambda k, v: (np.sort(k), v[np.argsort(k)])),
+    Row("top_k", (F((3, 6), "distinct"), 2),
+        ref=lambda x, k: (-np.sort(-x, -1)[:, :k], np.argsort(-x, -1, kind="stable")[:, :k].astype(np.int32))),
+    Row("cumsum", (F((3, 4)),), {"axis": 1}, ref=np.cumsum),
+    Row("cumsum", (F((3, 4)),), {"axis": 0, "reverse": True}, label="reverse", ref=_np_cum(np.cumsum)),
+    Row("cumprod", (F((5,)),), ref=np.cumprod),
+    Row("cumprod", (F((2, 5)),), {"axis": 1, "reverse": True}, label="reverse", ref=_np_cum(np.cumprod)),
+    Row("cummax", (F((2, 5), "distinct"),), {"axis": 1}, ref=np.maximum.accumulate),
+    Row("cummin", (F((6,), "distinct"),), {"reverse": True}, ref=_np_cum(np.minimum.accumulate)),
+    Row("cumlogsumexp", (F((2, 5)),), {"axis": 1}, ref=np.logaddexp.accumulate),
+    Row("associative_scan", (F((7,)), F((7,))), label="affine",
+        fn=lambda a, b: _lax().associative_scan(lambda p, q: (p[0] * q[0], p[1] * q[0] + q[1]), (a, b)),
+        ref=lambda a, b: _affine_scan(a, b)),
+]
+
+
+def _affine_scan(a, b):
+    pa, pb = [a[0]], [b[0]]
+    for i in range(1, len(a)):
+        pa.append(pa[-1] * a[i])
+        pb.append(pb[-1] * a[i] + b[i])
+    return np.array(pa), np.array(pb)
