@@ -12,8 +12,8 @@ with bind wrappers, so derivatives of any order are IR again).
   tail; its derivative ``phi(x) / Phi(x) = exp(-x^2/2 - log_ndtr(x)) / sqrt(2 pi)``.
 
 >>> import numpy as np
->>> print(np.round(erfc(np.array([0.0, 3.0])), 8))
-[1.        0.00002209]
+>>> print(erfc(np.array([0.0, 1.0])))
+[1.         0.15729921]
 >>> print(np.round(log_ndtr(np.array([-40.0])), 3))
 [-804.608]
 """
