@@ -67,6 +67,9 @@ from ._sorting import (argpartition, argsort, digitize, lexsort, median, nanmedi
                        sort_complex)
 from . import _methods  # noqa: F401  (attaches Tracer operators)
 from . import fft  # noqa: F401
+from ._ufunc import _attach as _attach_ufunc_methods, frompyfunc, ufunc  # noqa: F401
+
+_attach_ufunc_methods()
 
 ndarray = Array
 newaxis = None

@@ -6,7 +6,7 @@ import numpy as np
 
 import funcgrad.numpy as jnp
 
-from .coverage import Check, F, I, Row
+from .coverage import B, Check, F, I, Row
 
 
 def _polydiv_ref(u, v):
@@ -164,3 +164,51 @@ def _affine_scan(a, b):
         pa.append(pa[-1] * a[i])
         pb.append(pb[-1] * a[i] + b[i])
     return np.array(pa), np.array(pb)
+
+
+def _np_at(ufunc, a, i, b):
+    c = a.copy()
+    ufunc.at(c, i, b)
+    return c
+
+
+UFUNC_METHODS = [
+    Row("add", (F((3, 4)),), label="reduce", fn=lambda a: jnp.add.reduce(a, axis=1),
+        ref=lambda a: np.add.reduce(a, axis=1)),
+    Row("add", (I((3, 4), -3, 4),), label="accumulate", fn=lambda a: jnp.add.accumulate(a),
+        ref=lambda a: np.add.accumulate(a)),
+    Row("multiply", (F((3,)), F((2, 2))), label="outer", fn=lambda a, b: jnp.multiply.outer(a, b),
+        ref=lambda a, b: np.multiply.outer(a, b)),
+    Row("add", (F((5,)), I((4,), -5, 5), F((4,))), label="at",
+        fn=lambda a, i, b: jnp.add.at(a, i, b, inplace=False), ref=lambda a, i, b: _np_at(np.add, a, i, b)),
+    Row("maximum", (F((3, 5), "distinct"),), label="accumulate",
+        fn=lambda a: jnp.maximum.accumulate(a, axis=1), ref=lambda a: np.maximum.accumulate(a, axis=1)),
+    Row("minimum", (F((4, 3)), np.array([0, 3, 0])), label="at", stage=False,
+        fn=lambda a, i: jnp.minimum.at(a, i, -0.5, inplace=False), ref=lambda a, i: _np_at(np.minimum, a, i, -0.5)),
+    Row("subtract", (F((2, 5)),), label="reduce", fn=lambda a: jnp.subtract.reduce(a, axis=1),
+        ref=lambda a: np.subtract.reduce(a, axis=1)),
+    Row("subtract", (F((2, 4)),), label="accumulate", fn=lambda a: jnp.subtract.accumulate(a, axis=1),
+        ref=lambda a: np.subtract.accumulate(a, axis=1)),
+    Row("logaddexp", (F((3, 5)),), label="reduce_accumulate",
+        fn=lambda a: (jnp.logaddexp.reduce(a, axis=None), jnp.logaddexp.accumulate(a, axis=1)),
+        ref=lambda a: (np.logaddexp.reduce(a, axis=None), np.logaddexp.accumulate(a, axis=1))),
+    Row("bitwise_or", (I((3, 4), 0, 16),), label="reduce", fn=lambda a: jnp.bitwise_or.reduce(a),
+        ref=lambda a: np.bitwise_or.reduce(a)),
+    Row("logical_and", (B((3, 4)),), label="reduce", fn=lambda a: jnp.logical_and.reduce(a, axis=1, keepdims=True),
+        ref=lambda a: np.logical_and.reduce(a, axis=1, keepdims=True)),
+    Row("add", (F((2, 6)),), label="reduceat", fn=lambda a: jnp.add.reduceat(a, [0, 4, 1], axis=1),
+        ref=lambda a: np.add.reduceat(a, [0, 4, 1], axis=1)),
+    Row("arctan2", (F((4,)), F((3,))), label="at", fn=lambda a, b: jnp.arctan2.at(a, np.array([1, 1, 3]), b, inplace=False),
+        ref=lambda a, b: _np_at(np.arctan2, a, np.array([1, 1, 3]), b)),
+    Row("frompyfunc", (F((5,)),), fn=lambda a: jnp.frompyfunc(lambda x, y: jnp.maximum(x, y) * 0.5 + y, 2, 1).accumulate(a),
+        ref=lambda a: _fold(lambda x, y: np.maximum(x, y) * 0.5 + y, a)),
+    Row("ufunc", (F((2, 3)), F((3,))), fn=lambda a, b: jnp.ufunc(jnp.hypot, 2, 1).outer(a, b),
+        ref=lambda a, b: np.hypot.outer(a, b)),
+]
+
+
+def _fold(f, a):
+    out = [a[0]]
+    for v in a[1:]:
+        out.append(f(out[-1], v))
+    return np.array(out)
