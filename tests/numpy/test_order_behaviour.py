@@ -1,0 +1,82 @@
+"""Behaviour beyond the coverage table: errors that name the fix, ties, NaNs, higher-order
+derivatives of the sorting / running-sum / order-statistic functions."""
+import numpy as np
+import pytest
+
+import funcgrad as fg
+import funcgrad.numpy as jnp
+from funcgrad import lax
+from funcgrad.core.errors import ConcretizationError
+from funcgrad.test_util import check_grads
+
+
+@pytest.mark.parametrize("fn", [lambda x: jnp.unique(x), lambda x: jnp.nonzero(x),
+                                lambda x: jnp.setdiff1d(x, x[:1]), lambda x: jnp.bincount(x)])
+def test_value_dependent_sizes_need_size_under_jit(fn):
+    with pytest.raises(ConcretizationError, match="size|length"):
+        fg.jit(fn)(np.array([1, 2, 2]))
+
+
+def test_unique_with_size_under_vmap():
+    xs = np.array([[3, 1, 3], [2, 2, 2]])
+    got = fg.vmap(lambda x: jnp.unique(x, size=3, fill_value=-1))(xs)
+    np.testing.assert_array_equal(got, [[1, 3, -1], [2, -1, -1]])
+
+
+def test_sort_ties_and_nans_follow_numpy():
+    x = np.array([2.0, np.nan, 1.0, 2.0, -np.inf])
+    for f in (jnp.sort, jnp.argsort):
+        np.testing.assert_array_equal(fg.jit(f)(x), getattr(np, f.__name__)(x, kind="stable"))
+    # the gradient follows the stable permutation: the first 2.0 sorts first
+    g = fg.grad(lambda x: jnp.sum(jnp.sort(x) * np.arange(5.0)))(np.array([2.0, 0.0, 1.0, 2.0, -1.0]))
+    np.testing.assert_array_equal(g, [3.0, 1.0, 2.0, 4.0, 0.0])
+
+
+def test_argsort_descending_is_stable():
+    x = np.array([1, 3, 1, 3, 2])
+    np.testing.assert_array_equal(jnp.argsort(x, descending=True), [1, 3, 4, 0, 2])
+    np.testing.assert_array_equal(fg.jit(lambda x: jnp.argsort(x, descending=True))(x), [1, 3, 4, 0, 2])
+
+
+def test_top_k_ties_prefer_the_lower_index():
+    v, i = lax.top_k(np.array([1.0, 5.0, 5.0, 0.0]), 2)
+    np.testing.assert_array_equal(i, [1, 2])
+
+
+def test_searchsorted_with_nans_matches_numpy():
+    a = np.array([0.0, 1.0, np.nan])
+    v = np.array([np.nan, 0.5, 1.0, -np.inf])
+    for side in ("left", "right"):
+        np.testing.assert_array_equal(fg.jit(lambda a, v: jnp.searchsorted(a, v, side=side))(a, v),
+                                      np.searchsorted(a, v, side=side))
+
+
+def test_cumprod_derivatives_are_exact_with_zeros():
+    x = np.array([1.5, 0.0, -2.0, 0.0, 3.0])
+    check_grads(lambda x: jnp.cumprod(x), (x,), order=2)
+    check_grads(lambda x: lax.cummax(x * x), (np.array([0.3, -1.2, 2.0, 0.1]),), order=2)
+
+
+def test_quantile_is_differentiable_in_q_and_data():
+    x = np.array([3.0, -1.0, 2.0, 7.0, 0.5])
+    check_grads(lambda x, q: jnp.quantile(x, q), (x, np.array([0.1, 0.55, 0.9])), order=2)
+    check_grads(lambda x: jnp.nanmedian(jnp.where(x > 5, np.nan, x)), (x,), order=1)
+
+
+def test_cumsum_vjp_is_a_reverse_running_sum():
+    jaxpr = fg.make_jaxpr(fg.grad(lambda x: jnp.sum(jnp.cumsum(x) * x)))(np.ones(3))
+    assert any(e.primitive.name == "cumsum" and e.params["reverse"] for e in jaxpr.eqns)
+
+
+def test_inplace_writers_need_inplace_false():
+    with pytest.raises(ValueError, match="inplace=False"):
+        jnp.put(jnp.zeros(3), 0, 1.0)
+    with pytest.raises(ValueError, match="inplace=False"):
+        jnp.add.at(jnp.zeros(3), 0, 1.0)
+
+
+def test_fft_round_trip_eagerly_and_clear_error_under_jit():
+    x = np.random.RandomState(0).randn(8)
+    np.testing.assert_allclose(jnp.fft.irfft(jnp.fft.rfft(x)), x, atol=1e-12)
+    with pytest.raises(NotImplementedError, match="complex"):
+        fg.grad(lambda x: jnp.sum(jnp.fft.rfft(x).real))(x)
