@@ -272,7 +272,7 @@ def setxor1d(ar1, ar2, assume_unique: bool = False, *, size=None, fill_value=Non
         return _set_result("setxor1d", np.setxor1d(base(ar1), base(ar2), assume_unique), size,
                            fill_value, lambda r: r.min() if len(r) else 0)
     from ._shape import concatenate, ravel
-    from ._ufuncs import logical_and, logical_not, logical_or
+    from ._ufuncs import logical_and, logical_not
     if size is None:
         v1, v2 = _concrete_or_size("setxor1d", None, ar1, ar2)
         size = len(np.setxor1d(v1, v2))

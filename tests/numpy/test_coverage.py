@@ -8,7 +8,6 @@ row fails ``test_every_public_name_has_a_row``. (``funcgrad.numpy.linalg`` has i
 """
 import importlib
 
-import numpy as np
 import pytest
 
 from . import coverage as cov
