@@ -234,11 +234,25 @@ def unwrap(p, discont=None, axis: int = -1, period=2 * math.pi):
 
 # --------------------------------------------------------------------------- convolution
 
+_BAND_LIMIT = 1 << 20     # elements of the banded matrix before switching to a loop over taps
+
+
 def _convolve_full(a, v):
-    """Full 1-D convolution as a (n + m - 1, n) banded matrix of ``v`` times ``a``."""
+    """Full 1-D convolution: a banded ``(n + m - 1, n)`` matrix of ``v`` times ``a`` (one BLAS
+    call) when that matrix is small, else a sum over the taps of the shorter operand."""
     from ._advanced_indexing import take
     from ._linalg import matmul
     n, m = shape_of(a)[0], shape_of(v)[0]
+    if (n + m - 1) * min(n, m) > _BAND_LIMIT:
+        if m > n:
+            a, v, n, m = v, a, m, n
+        out = None
+        for j in range(m):                            # out[j:j + n] += v[j] * a
+            term = lax.pad(U.multiply(v[j], a), to_dtype(0, dtype_of(a)), [(j, m - 1 - j, 0)])
+            out = term if out is None else U.add(out, term)
+        return out
+    if n > m:                                       # the band is (n + m - 1) x len(a): a shorter
+        a, v, n, m = v, a, m, n
     k = np.arange(n + m - 1)[:, None] - np.arange(n)[None, :]           # v index per (out, a)
     valid = (k >= 0) & (k < m)
     band = U.where(valid, take(v, np.clip(k, 0, m - 1), mode="clip"), 0)

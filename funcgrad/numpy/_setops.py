@@ -190,14 +190,22 @@ def unique_all(x, /, *, size=None, fill_value=None):
 
 def isin(element, test_elements, assume_unique: bool = False, invert: bool = False, *,
          method: str = "auto"):
-    """Whether each element of ``element`` is in ``test_elements`` (one comparison per pair
-    when traced)."""
+    """Whether each element of ``element`` is in ``test_elements`` (traced: sort the test
+    elements, binary-search each element)."""
     if _state.trace is EVAL or untraced(element, test_elements):
         return wrap(np.isin(base(element), base(test_elements), invert=invert))
-    from ._reductions import any as _any
-    from ._shape import expand_dims, ravel
+    from ._advanced_indexing import take
+    from ._shape import ravel
+    from ._sorting import searchsorted, sort
     from ._ufuncs import equal, logical_not
-    r = _any(equal(expand_dims(element, -1), ravel(test_elements)), axis=-1)
+    from ._dtypes import result_type
+    dt = result_type(element, test_elements)
+    test = sort(to_dtype(ravel(test_elements), dt))                 # O((n + m) log m)
+    if shape_of(test)[0] == 0:
+        r = lax.full(shape_of(element), False, np.bool_)
+    else:
+        e = to_dtype(element, dt)
+        r = equal(take(test, searchsorted(test, e), mode="clip"), e)
     return logical_not(r) if invert else r
 
 

@@ -131,27 +131,55 @@ def _lt_nan_last(x, y):
     return logical_or(less(x, y), logical_and(isnan(y), logical_not(isnan(x))))
 
 
+_SEARCH_METHODS = ("scan", "scan_unrolled", "sort", "compare_all")
+
+
 def searchsorted(a, v, side: str = "left", sorter=None, *, method: str = "scan"):
     """Insertion indices of ``v`` into the sorted 1-D ``a`` (``side='left'``: before equal
-    entries; ``'right'``: after them). Traced, each index counts the entries of ``a`` that come
-    before ``v`` (one comparison per pair)."""
+    entries; ``'right'``: after them; NaNs sort last, as NumPy). Traced, a binary search
+    (``ceil(log2(len(a) + 1))`` rounds of gather and compare, ``O(len(v))`` memory);
+    ``method='compare_all'`` compares every pair instead (one fused reduction)."""
     if side not in ("left", "right"):
         raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
+    if method not in _SEARCH_METHODS:
+        raise ValueError(f"searchsorted: method must be one of {_SEARCH_METHODS}, got {method!r}")
     if _state.trace is EVAL or untraced(a, v, sorter):
         return wrap(np.searchsorted(base(a), base(v), side=side,
                                     sorter=None if sorter is None else base(sorter)).astype(
                                         default_int_dtype()))
-    from ._reductions import sum as _sum
     from ._ufuncs import logical_not
-    from ._shape import expand_dims
     if len(shape_of(a)) != 1:
         raise ValueError(f"searchsorted: a must be one-dimensional, got shape {tuple(shape_of(a))}")
     if sorter is not None:
         from ._advanced_indexing import take
         a = take(a, sorter, mode="clip")
-    vv = expand_dims(v, -1)
-    before = _lt_nan_last(a, vv) if side == "left" else logical_not(_lt_nan_last(vv, a))
-    return _sum(before, axis=-1, dtype=default_int_dtype())
+
+    def goes_after(x, y):       # the insertion point of y lies after the element x of a
+        return _lt_nan_last(x, y) if side == "left" else logical_not(_lt_nan_last(y, x))
+
+    if method == "compare_all":
+        from ._reductions import sum as _sum
+        from ._shape import expand_dims
+        return _sum(goes_after(a, expand_dims(v, -1)), axis=-1, dtype=default_int_dtype())
+    return _binary_search(a, v, goes_after)
+
+
+def _binary_search(a, v, goes_after):
+    """``while lo < hi: mid = (lo + hi) // 2; lo, hi = (mid + 1, hi) if goes_after(a[mid], v)
+    else (lo, mid)``, for every element of ``v`` at once, a fixed number of rounds."""
+    from ._advanced_indexing import take
+    from ._ufuncs import add, floor_divide, less, logical_and, logical_not, where
+    n = shape_of(a)[0]
+    it = default_int_dtype()
+    lo = lax.full(shape_of(v), 0, it)
+    hi = lax.full(shape_of(v), n, it)
+    for _ in range(int(np.ceil(np.log2(n + 1)))):
+        mid = floor_divide(add(lo, hi), 2)
+        active = less(lo, hi)
+        after = goes_after(take(a, mid, mode="clip"), v)
+        lo = where(logical_and(active, after), add(mid, 1), lo)
+        hi = where(logical_and(active, logical_not(after)), mid, hi)
+    return lo
 
 
 def digitize(x, bins, right: bool = False):

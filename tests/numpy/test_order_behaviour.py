@@ -80,3 +80,25 @@ def test_fft_round_trip_eagerly_and_clear_error_under_jit():
     np.testing.assert_allclose(jnp.fft.irfft(jnp.fft.rfft(x)), x, atol=1e-12)
     with pytest.raises(NotImplementedError, match="complex"):
         fg.grad(lambda x: jnp.sum(jnp.fft.rfft(x).real))(x)
+
+
+def test_searchsorted_methods_agree_and_scale():
+    rng = np.random.RandomState(0)
+    a = np.sort(rng.randn(1000))
+    v = np.concatenate([rng.randn(50), a[:5], [np.inf, -np.inf, np.nan]])
+    for side in ("left", "right"):
+        want = np.searchsorted(a, v, side=side)
+        for method in ("scan", "compare_all"):
+            got = fg.jit(lambda a, v: jnp.searchsorted(a, v, side=side, method=method))(a, v)
+            np.testing.assert_array_equal(got, want)
+
+
+def test_long_convolution_uses_taps_not_a_huge_matrix():
+    rng = np.random.RandomState(1)
+    a, v = rng.randn(40000), rng.randn(30)       # a banded matrix would hold 1.2e6 elements
+    jaxpr = fg.make_jaxpr(lambda a, v: jnp.convolve(a, v, "same"))(a, v)
+    assert not any(e.primitive.name == "dot_general" for e in jaxpr.eqns)
+    np.testing.assert_allclose(fg.jit(lambda a, v: jnp.convolve(a, v, "same"))(a, v),
+                               np.convolve(a, v, "same"), atol=1e-10)
+    np.testing.assert_allclose(fg.jit(lambda a, v: jnp.correlate(a, v, "valid"))(a, v),
+                               np.correlate(a, v, "valid"), atol=1e-10)
