@@ -209,7 +209,7 @@ def isin(element, test_elements, assume_unique: bool = False, invert: bool = Fal
     return logical_not(r) if invert else r
 
 
-def _set_result(name, r, size, fill_value, default_fill):
+def _set_result(r, size, fill_value, default_fill):
     if size is not None:
         r = _pad(r, size, default_fill(r) if fill_value is None else fill_value)
     return wrap(r)
@@ -239,7 +239,7 @@ def union1d(ar1, ar2, *, size=None, fill_value=None):
 def setdiff1d(ar1, ar2, assume_unique: bool = False, *, size=None, fill_value=None):
     """Sorted unique values of ``ar1`` that are not in ``ar2`` (padding: ``fill_value``, default 0)."""
     if _state.trace is EVAL or untraced(ar1, ar2):
-        return _set_result("setdiff1d", np.setdiff1d(base(ar1), base(ar2), assume_unique), size,
+        return _set_result(np.setdiff1d(base(ar1), base(ar2), assume_unique), size,
                            fill_value, lambda r: 0)
     if size is None:
         v1, v2 = _concrete_or_size("setdiff1d", None, ar1, ar2)
@@ -262,7 +262,7 @@ def intersect1d(ar1, ar2, assume_unique: bool = False, return_indices: bool = Fa
         r = np.intersect1d(base(ar1), base(ar2), assume_unique, return_indices)
         if return_indices:
             return tuple(wrap(_pad(x, size, x[0] if len(x) else 0)) for x in r)
-        return _set_result("intersect1d", r, size, fill_value, lambda r: r.min() if len(r) else 0)
+        return _set_result(r, size, fill_value, lambda r: r.min() if len(r) else 0)
     from ._shape import ravel
     from ._ufuncs import logical_and
     if size is None:
@@ -277,7 +277,7 @@ def setxor1d(ar1, ar2, assume_unique: bool = False, *, size=None, fill_value=Non
     """Sorted values in exactly one of the arrays."""
     traced = not (_state.trace is EVAL or untraced(ar1, ar2))
     if not traced:
-        return _set_result("setxor1d", np.setxor1d(base(ar1), base(ar2), assume_unique), size,
+        return _set_result(np.setxor1d(base(ar1), base(ar2), assume_unique), size,
                            fill_value, lambda r: r.min() if len(r) else 0)
     from ._shape import concatenate, ravel
     from ._ufuncs import logical_and, logical_not

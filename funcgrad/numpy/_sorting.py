@@ -201,7 +201,7 @@ def digitize(x, bins, right: bool = False):
 _METHODS = ("linear", "lower", "higher", "nearest", "midpoint")
 
 
-def _quantile_dtype(a, q, name):
+def _quantile_dtype(a, q):
     rep = np.zeros(1, dtype_of(a))
     qrep = np.zeros((), dtype_of(q)) if hasattr(q, "dtype") or hasattr(q, "aval") else 0.5
     with np.errstate(all="ignore"):
@@ -278,7 +278,7 @@ def _order_stat(name, np_fn, ignore_nan, scale=1.0):
                 r = np_fn(base(a), base(q), axis=axis, method=method, keepdims=keepdims)
             return wrap(r)
         from ._ufuncs import divide
-        dt = _quantile_dtype(a, q, name)
+        dt = _quantile_dtype(a, q)
         qq = divide(q, scale) if scale != 1.0 else q
         return _quantile_traced(a, qq, axis, method, keepdims, ignore_nan, dt)
     f.__name__ = f.__qualname__ = name
