@@ -380,7 +380,8 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):  # noqa: A002 - N
     if _state.trace is EVAL or untraced(a, bins, *(range or ())):
         return wrap(np.histogram_bin_edges(base(a), base(bins), range))
     if not isinstance(bins, (int, np.integer)):
-        return promote_to_inexact(bins)
+        edges = promote_to_inexact(bins)
+        return to_dtype(edges, dtype_of(edges))          # canonical (float32 when x64 is off)
     from ._creation import linspace
     lo, hi = _hist_range(S.ravel(a), range)
     dt = result_type(a, 1.0)

@@ -8,6 +8,7 @@ row fails ``test_every_public_name_has_a_row``. (``funcgrad.numpy.linalg`` has i
 """
 import importlib
 
+import numpy as np
 import pytest
 
 from . import coverage as cov
@@ -80,3 +81,28 @@ def test_row_jit(key, row, monkeypatch):
 @pytest.mark.parametrize("key,row", JIT, ids=_ids(JIT))
 def test_row_jit_numba(key, row):
     cov.check_jit(row, MODULE_OF[key])
+
+
+_PY_INT_RESULTS = {"shape", "ndim", "size", "broadcast_shapes"}   # Python ints, not arrays
+
+
+def _as_32_bit(arrays):
+    to32 = {np.dtype(np.float64): np.float32, np.dtype(np.int64): np.int32}
+    return [np.asarray(a).astype(to32.get(np.asarray(a).dtype, np.asarray(a).dtype)) for a in arrays]
+
+
+def test_traced_dtypes_match_eager_with_x64_off(monkeypatch):
+    """With ``jax_enable_x64`` off, every traceable row gives the eager dtypes when staged and
+    when recorded (32-bit inputs: 64-bit ones would be canonicalized at the boundary)."""
+    import funcgrad as fg
+    fg.config.update("jax_enable_x64", False)
+    monkeypatch.setattr(cov, "draw", lambda row, seed=0, _draw=cov.draw: _as_32_bit(_draw(row, seed)))
+    failures = []
+    for key, row in ROWS:
+        if not row.stage or row.name in _PY_INT_RESULTS:
+            continue
+        try:
+            cov.check_traced_row(row, MODULE_OF[key])
+        except AssertionError as e:
+            failures.append(f"{key}.{row.id}: {str(e).splitlines()[0]}")
+    assert not failures, "\n".join(failures)
