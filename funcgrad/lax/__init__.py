@@ -111,5 +111,4 @@ def primitives() -> dict:
 
 from ._sorting import (associative_scan, cumlogsumexp, cummax, cummin, cumprod, cumsum,  # noqa: E402,F401
                        sort, sort_key_val, top_k)
-from ..primitives.special import (bessel_i0e, bessel_i1e, erfc, log_ndtr, shift_left,  # noqa: E402,F401
-                                  shift_right_arithmetic)
+from ..primitives.special import bessel_i0e, bessel_i1e, erfc  # noqa: E402,F401

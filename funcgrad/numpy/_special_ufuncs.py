@@ -103,8 +103,8 @@ def _lcm_lax(a, b):
 
 gcd = _int_binary("gcd", np.gcd, _sp.gcd)
 lcm = _int_binary("lcm", np.lcm, _lcm_lax)
-left_shift = bitwise_left_shift = _int_binary("left_shift", np.left_shift, _sp.shift_left)
-right_shift = bitwise_right_shift = _int_binary("right_shift", np.right_shift, _sp.shift_right_arithmetic)
+left_shift = bitwise_left_shift = _int_binary("left_shift", np.left_shift, _sp.left_shift)
+right_shift = bitwise_right_shift = _int_binary("right_shift", np.right_shift, _sp.right_shift)
 
 
 def bitwise_count(x, /):

@@ -1,6 +1,6 @@
-"""Special-function primitives: ``erfc``, ``bessel_i0e``, ``bessel_i1e``, ``log_ndtr``; and
-integer bit operations with NumPy's semantics: ``gcd``, ``shift_left``,
-``shift_right_arithmetic``, ``bitwise_count`` (integer outputs, no gradient).
+"""Special-function primitives: ``erfc``, ``bessel_i0e``, ``bessel_i1e`` (``log_ndtr`` and
+``ndtri`` are in ``normal_special.py``); and integer bit operations with NumPy's semantics:
+``gcd``, ``left_shift``, ``right_shift``, ``bitwise_count`` (integer outputs, no gradient).
 
 Defined like the unary primitives of ``elementwise.py`` (NumPy/SciPy impl, derivative written
 with bind wrappers, so derivatives of any order are IR again).
@@ -8,14 +8,10 @@ with bind wrappers, so derivatives of any order are IR again).
 - ``erfc(x) = 1 - erf(x)``, accurate where ``erf(x)`` is close to 1.
 - ``bessel_i0e(x) = exp(-|x|) I0(x)``, ``bessel_i1e(x) = exp(-|x|) I1(x)``: the exponentially
   scaled modified Bessel functions (no overflow); ``I0' = I1`` and ``I1' = I0 - I1 / x``.
-- ``log_ndtr(x) = log(Phi(x))``, the log of the standard normal CDF, accurate far in the left
-  tail; its derivative ``phi(x) / Phi(x) = exp(-x^2/2 - log_ndtr(x)) / sqrt(2 pi)``.
 
 >>> import numpy as np
 >>> print(erfc(np.array([0.0, 1.0])))
 [1.         0.15729921]
->>> print(np.round(log_ndtr(np.array([-40.0])), 3))
-[-804.608]
 """
 from __future__ import annotations
 
@@ -48,17 +44,10 @@ bessel_i0e_p = _def_unary("bessel_i0e", _scipy_unary("i0e"), _i0e_deriv, lower=H
 bessel_i1e_p = _def_unary("bessel_i1e", _scipy_unary("i1e"), _i1e_deriv, lower=HOST)
 
 
-def _log_ndtr_deriv(x, o):
-    return exp(sub(mul(const(x, -0.5), mul(x, x)), add(o, const(x, 0.5 * math.log(2 * math.pi)))))
-
-
-log_ndtr_p = _def_unary("log_ndtr", _scipy_unary("log_ndtr"), _log_ndtr_deriv, lower=HOST)
-
 
 def erfc(x): return erfc_p.bind(x)
 def bessel_i0e(x): return bessel_i0e_p.bind(x)
 def bessel_i1e(x): return bessel_i1e_p.bind(x)
-def log_ndtr(x): return log_ndtr_p.bind(x)
 
 
 # --------------------------------------------------------------------------- integer bit ops
@@ -74,12 +63,12 @@ def _popcount_impl(x):
 
 
 gcd_p = _int_op("gcd", np.gcd)
-shift_left_p = _int_op("shift_left", np.left_shift)
-shift_right_arithmetic_p = _int_op("shift_right_arithmetic", np.right_shift)
+left_shift_p = _int_op("left_shift", np.left_shift)       # NumPy's names and semantics (shifts by
+right_shift_p = _int_op("right_shift", np.right_shift)    # the bit width or more give 0 or -1)
 bitwise_count_p = _def_predicate("bitwise_count", _popcount_impl, 1, bool_only=True, lower=HOST)
 
 
 def gcd(x, y): return gcd_p.bind(x, y)
-def shift_left(x, y): return shift_left_p.bind(x, y)
-def shift_right_arithmetic(x, y): return shift_right_arithmetic_p.bind(x, y)
+def left_shift(x, y): return left_shift_p.bind(x, y)
+def right_shift(x, y): return right_shift_p.bind(x, y)
 def bitwise_count(x): return bitwise_count_p.bind(x)

@@ -26,6 +26,7 @@ from .. import lax
 from .. import numpy as jnp
 from ..nn import log_softmax as _log_softmax, logsumexp, softmax as _softmax
 from ..numpy._dtypes import promote_to_inexact
+from ..primitives.normal_special import log_ndtr as _log_ndtr, ndtri as _ndtri
 
 __all__ = ["logsumexp", "softmax", "log_softmax", "expit", "logit", "erf", "erfc", "erfinv",
            "gammaln", "loggamma", "gamma", "gammasgn", "digamma", "polygamma", "beta", "betaln",
@@ -180,14 +181,13 @@ def ndtr(x):
 
 
 def ndtri(p):
-    """The inverse of ``ndtr`` on (0, 1)."""
-    p = _f(p)
-    return math.sqrt(2) * lax.erf_inv(2 * p - 1)
+    """The inverse of ``ndtr`` on (0, 1) (accurate in both tails)."""
+    return _ndtri(_f(p))
 
 
 def log_ndtr(x, series_order: int = 3):
     """``log(ndtr(x))``, accurate far in the left tail."""
-    return lax.log_ndtr(_f(x))
+    return _log_ndtr(_f(x))
 
 
 def i0e(x):
