@@ -139,11 +139,21 @@ def _init_check(name, *args):
                                        np.eye(min(m.shape)), atol=1e-4)
         else:
             w = np.asarray(w, np.float64)
-            assert abs(w.mean()) < 0.1 * w.std() + 1e-3 and w.std() > 0
-            if name == "variance_scaling":             # variance 1 / fan_in
-                np.testing.assert_allclose(w.var(), 1 / 64, rtol=0.15)
+            if name == "uniform":                                  # U[0, 0.01)
+                assert w.min() >= 0 and w.max() < 0.01
+                np.testing.assert_allclose(w.mean(), 0.005, rtol=0.1)
+            else:
+                assert abs(w.mean()) < 0.1 * w.std()
+                np.testing.assert_allclose(w.var(), _VARIANCE[name], rtol=0.15)
     return check
 
+
+_FAN_IN, _FAN_OUT = 64, 48
+_VARIANCE = {"normal": 1e-4, "truncated_normal": (0.01 * 0.87962566103423978) ** 2,
+             "variance_scaling": 1 / _FAN_IN}
+for _n, _v in (("glorot", 2 / (_FAN_IN + _FAN_OUT)), ("xavier", 2 / (_FAN_IN + _FAN_OUT)),
+               ("lecun", 1 / _FAN_IN), ("he", 2 / _FAN_IN), ("kaiming", 2 / _FAN_IN)):
+    _VARIANCE[_n + "_normal"] = _VARIANCE[_n + "_uniform"] = _v
 
 _INITS = {"zeros": (), "ones": (), "constant": (0.5,), "uniform": (), "normal": (),
           "truncated_normal": (), "variance_scaling": (1.0, "fan_in", "normal"),
