@@ -66,10 +66,6 @@ from ._sorting import (argpartition, argsort, digitize, lexsort, median, nanmedi
                        nanpercentile, nanquantile, partition, percentile, quantile, searchsorted, sort,
                        sort_complex)
 from . import _methods  # noqa: F401  (attaches Tracer operators)
-from . import fft  # noqa: F401
-from ._ufunc import _attach as _attach_ufunc_methods, frompyfunc, ufunc  # noqa: F401
-
-_attach_ufunc_methods()
 
 ndarray = Array
 newaxis = None
@@ -120,3 +116,9 @@ def array_equal(a1, a2, equal_nan=False):
         return asarray(False)
     return all(equal(a1, a2)) if not equal_nan else all(logical_or(equal(a1, a2),
                                                                   logical_and(isnan(a1), isnan(a2))))
+
+
+from . import fft  # noqa: E402,F401
+from ._ufunc import _attach as _attach_ufunc_methods, frompyfunc, ufunc  # noqa: E402,F401
+
+_attach_ufunc_methods()
