@@ -116,8 +116,13 @@ def argpartition(a, kth: int, axis: int = -1):
 
 
 def sort_complex(a):
-    """Sorted copy of real ``a`` as complex (NumPy's dtype rule); eager only (complex values
-    are not traced)."""
+    """Sorted copy of ``a`` as complex (NumPy's dtype rule); eager only (complex values are not
+    traced)."""
+    from ..core.trace import Tracer
+    if isinstance(a, Tracer):
+        from ..core.source_info import user_frame_info
+        raise NotImplementedError(f"sort_complex on a traced value at {user_frame_info()}: its result "
+                                  "is complex, and funcgrad traces real values only")
     return wrap(np.sort_complex(base(a)))
 
 
