@@ -102,3 +102,46 @@ def test_long_convolution_uses_taps_not_a_huge_matrix():
                                np.convolve(a, v, "same"), atol=1e-10)
     np.testing.assert_allclose(fg.jit(lambda a, v: jnp.correlate(a, v, "valid"))(a, v),
                                np.correlate(a, v, "valid"), atol=1e-10)
+
+
+# --------------------------------------------------------------------------- random shapes
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_SHORT = settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+
+_AXIS_FUNCS = {
+    "sort": (lambda x, ax: jnp.sort(x, axis=ax), lambda x, ax: np.sort(x, axis=ax)),
+    "argsort": (lambda x, ax: jnp.argsort(x, axis=ax), lambda x, ax: np.argsort(x, axis=ax, kind="stable")),
+    "cumsum": (lambda x, ax: jnp.cumsum(x, axis=ax), lambda x, ax: np.cumsum(x, axis=ax)),
+    "cumprod": (lambda x, ax: jnp.cumprod(x, axis=ax), lambda x, ax: np.cumprod(x, axis=ax)),
+    "diff": (lambda x, ax: jnp.diff(x, axis=ax), lambda x, ax: np.diff(x, axis=ax)),
+    "median": (lambda x, ax: jnp.median(x, axis=ax), lambda x, ax: np.median(x, axis=ax)),
+    "quantile": (lambda x, ax: jnp.quantile(x, 0.3, axis=ax, method="linear"),
+                 lambda x, ax: np.quantile(x, 0.3, axis=ax)),
+}
+
+
+@st.composite
+def _array_and_axis(draw):
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=3)))
+    axis = draw(st.integers(-len(shape), len(shape) - 1))
+    seed = draw(st.integers(0, 2 ** 16))
+    x = np.random.RandomState(seed).randint(-3, 4, shape).astype(np.float64)   # ties included
+    return x, axis
+
+
+@pytest.mark.parametrize("name", sorted(_AXIS_FUNCS))
+@_SHORT
+@given(case=_array_and_axis())
+def test_random_shapes_and_axes_traced_vs_numpy(name, case, monkeypatch):
+    x, ax = case
+    f, ref = _AXIS_FUNCS[name]
+    monkeypatch.setenv("FUNCGRAD_BACKEND", "python")
+    want = ref(x, ax)
+    np.testing.assert_allclose(f(x, ax), want, rtol=1e-12)
+    got = fg.jit(lambda x: f(x, ax))(x)
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    batched = fg.vmap(lambda x: f(x, ax))(np.stack([x, -x]))
+    np.testing.assert_allclose(batched[1], ref(-x, ax), rtol=1e-12)
