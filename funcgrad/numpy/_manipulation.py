@@ -88,18 +88,12 @@ def _pairs(width, nd, name):
 
 
 def _value_pairs(v, nd):
-    """Per-axis (before, after) values: a scalar, a pair, or one pair per axis (may be traced)."""
-    if isinstance(v, Tracer) and len(shape_of(v)) == 0:
+    """Per-axis (before, after) values from a scalar, a pair, or one pair per axis (values may
+    be traced)."""
+    if not isinstance(v, (list, tuple)) and len(shape_of(v)) == 0:
         return [(v, v)] * nd
-    if isinstance(v, (int, float, bool, np.generic)) or np.ndim(v) == 0 and not isinstance(v, Tracer):
-        return [(v, v)] * nd
-    if isinstance(v, Tracer):
-        s = shape_of(v)
-        if s in ((2,), (1, 2)):
-            return [(v[..., 0].reshape(()), v[..., 1].reshape(()))] * nd
-        return [(v[i, 0], v[i, 1]) for i in range(nd)]
-    arr = np.asarray(v)
-    b = np.broadcast_to(arr, (nd, 2))
+    from ._creation import asarray
+    b = S.broadcast_to(asarray(v), (nd, 2))
     return [(b[i, 0], b[i, 1]) for i in range(nd)]
 
 
@@ -110,7 +104,8 @@ def pad(array, pad_width, mode="constant", **kwargs):
         raise NotImplementedError("pad: a callable mode is not supported")
     if mode not in _PAD_MODES:
         raise ValueError(f"pad: mode {mode!r} is not one of {_PAD_MODES}")
-    if _state.trace is EVAL or untraced(array, *kwargs.values()):
+    from ._creation import _has_tracer
+    if _state.trace is EVAL or (untraced(array) and not _has_tracer(list(kwargs.values()))):
         kw = {k: base(v) if not isinstance(v, (tuple, list)) else v for k, v in kwargs.items()}
         if mode == "empty":
             return wrap(np.pad(base(array), pad_width, "constant"))
