@@ -121,7 +121,8 @@ def polyder(p, m: int = 1):
 
 def polyint(p, m: int = 1, k=None):
     """The ``m``-th antiderivative with integration constants ``k`` (default 0)."""
-    if _state.trace is EVAL or untraced(p, k):
+    from ._creation import _has_tracer
+    if _state.trace is EVAL or (untraced(p) and not _has_tracer([k])):
         return wrap(np.polyint(base(p), m, None if k is None else base(k)))
     if m < 0:
         raise ValueError("Order of integral must be positive (see polyder)")
