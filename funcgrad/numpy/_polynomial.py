@@ -127,7 +127,7 @@ def polyint(p, m: int = 1, k=None):
     if m < 0:
         raise ValueError("Order of integral must be positive (see polyder)")
     ks = np.zeros(m) if k is None else k
-    ks = [ks] * m if len(np.shape(ks)) == 0 else ks
+    ks = list(ks) if isinstance(ks, (list, tuple)) else ([ks] * m if len(shape_of(ks)) == 0 else ks)
     if len(ks) != m:
         raise ValueError("k must be a scalar or a rank-1 array of length m")
     p = promote_to_inexact(S.ravel(_arr(p)))
