@@ -46,6 +46,7 @@ from ._index_tricks import (apply_along_axis, apply_over_axes, argwhere, bartlet
                             flatnonzero, fromfunction, geomspace, hamming, hanning, indices, ix_, kaiser,
                             piecewise, ravel_multi_index, select, tril_indices, tril_indices_from,
                             triu_indices, triu_indices_from, unravel_index, vectorize)
+from ._index_tricks import c_, index_exp, mgrid, ogrid, r_, s_  # noqa: F401
 from ._manipulation import (append, block, cross, delete, dsplit, fill_diagonal, hsplit,  # noqa: F401
                             insert, kron, pad, permute_dims, place, put, put_along_axis, resize,
                             rollaxis, trim_zeros, unstack, vander, vsplit)

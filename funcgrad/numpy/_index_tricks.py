@@ -433,3 +433,85 @@ def kaiser(M: int, beta):
     alpha = (M - 1) / 2.0
     t = (n - alpha) / alpha
     return U.divide(i0(U.multiply(beta, np.sqrt(1 - t * t))), i0(beta))
+
+
+# --------------------------------------------------------------------------- index-expression objects
+
+class _Grid:
+    """``mgrid[...]`` / ``ogrid[...]``: dense or open coordinate grids from (static) slices; an
+    imaginary step ``5j`` means 5 points including the end, as NumPy."""
+
+    def __init__(self, np_grid, name):
+        self._grid, self._name = np_grid, name
+
+    def __getitem__(self, key):
+        r = self._grid[key]
+        return [wrap(x) for x in r] if isinstance(r, (tuple, list)) else wrap(r)
+
+    def __repr__(self):
+        return f"jnp.{self._name}"
+
+
+mgrid = _Grid(np.mgrid, "mgrid")
+ogrid = _Grid(np.ogrid, "ogrid")
+s_ = np.s_
+index_exp = np.index_exp
+
+
+class _AxisConcat:
+    """``r_[...]`` / ``c_[...]``: concatenate arrays (traced ones included), scalars and slices
+    (``a:b:step`` is ``arange``; an imaginary step is ``linspace``) along an axis. A leading
+    string ``"axis,ndmin,trans1d"`` sets the axis, the minimum rank and where the original dims
+    of promoted arrays go, as NumPy."""
+
+    def __init__(self, axis, ndmin, trans1d, name):
+        self.axis, self.ndmin, self.trans1d, self._name = axis, ndmin, trans1d, name
+
+    def __repr__(self):
+        return f"jnp.{self._name}"
+
+    def __getitem__(self, key):
+        from ._creation import asarray
+        items = key if isinstance(key, tuple) else (key,)
+        axis, ndmin, trans1d = self.axis, self.ndmin, self.trans1d
+        if items and isinstance(items[0], str):
+            directive, items = items[0], items[1:]
+            if directive in ("r", "c"):
+                raise NotImplementedError(f"{self._name}: matrix directives ('r', 'c') are not supported")
+            vals = [int(v) for v in directive.split(",")]
+            axis = vals[0]
+            ndmin = vals[1] if len(vals) > 1 else ndmin
+            trans1d = vals[2] if len(vals) > 2 else trans1d
+        arrays, sources = [], []
+        for it in items:
+            if isinstance(it, slice):
+                arr = wrap(np.r_[it])
+            elif isinstance(it, (bool, int, float, complex)):
+                arr = S.reshape(asarray(it), (1,))
+            else:
+                arr = asarray(it)
+            sources.append(it if isinstance(it, (bool, int, float, complex)) else arr)  # scalars weak
+            arrays.append(self._promote(arr, ndmin, trans1d))
+        if not arrays:
+            return wrap(np.zeros(0))
+        dt = result_type(*sources)
+        return S.concatenate([to_dtype(a, dt) for a in arrays], axis)
+
+    @staticmethod
+    def _promote(arr, ndmin, trans1d):
+        """NumPy's ``array(item, ndmin=ndmin)`` with its original dims moved to ``trans1d``."""
+        nd = len(shape_of(arr))
+        if nd >= ndmin:
+            return arr
+        arr = S.reshape(arr, (1,) * (ndmin - nd) + tuple(shape_of(arr)))
+        if trans1d == -1 or nd == 0:
+            return arr
+        k2, k1 = ndmin - nd, trans1d
+        if k1 < 0:
+            k1 += k2 + 1
+        axes = list(range(ndmin))
+        return S.transpose(arr, axes[:k1] + axes[k2:] + axes[k1:k2])
+
+
+r_ = _AxisConcat(0, 1, -1, "r_")
+c_ = _AxisConcat(-1, 2, 0, "c_")

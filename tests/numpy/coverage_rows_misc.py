@@ -212,3 +212,27 @@ def _fold(f, a):
     for v in a[1:]:
         out.append(f(out[-1], v))
     return np.array(out)
+
+
+def _index_object_check(name):
+    def check(obj):
+        a = np.arange(6).reshape(2, 3)
+        cases = {
+            "r_": [lambda m: m.r_[-1:5:1, 0, m.asarray(np.array([1, 2]))], lambda m: m.r_[-1:1:5j, 0.5],
+                   lambda m: m.r_["0,2,0", [1, 2, 3], [4, 5, 6]], lambda m: m.r_[1.5, np.ones(2, np.float32)]],
+            "c_": [lambda m: m.c_[m.asarray(a), m.asarray(a)], lambda m: m.c_[np.array([1, 2]), np.array([3, 4])]],
+            "mgrid": [lambda m: m.mgrid[0:1:4j], lambda m: m.mgrid[:2, :3]],
+            "ogrid": [lambda m: m.ogrid[:2, :3]],
+        }[name]
+        for case in cases:
+            got, want = case(jnp), case(np)
+            for g, w in zip(got if isinstance(got, list) else [got], want if isinstance(want, tuple) else [want]):
+                assert isinstance(g, jnp.ndarray) and g.dtype == w.dtype and np.array_equal(g, w)
+        if name in ("r_", "c_"):                      # traced operands: differentiable
+            import funcgrad as fg
+            g = fg.grad(lambda x: jnp.sum(getattr(jnp, name)[x, 2 * x] ** 2))(np.array([1.0, 2.0]))
+            np.testing.assert_allclose(g, [10.0, 20.0])
+    return check
+
+
+INDEX_OBJECTS = [Check(n, _index_object_check(n)) for n in ("r_", "c_", "mgrid", "ogrid")]
