@@ -236,3 +236,24 @@ def _index_object_check(name):
 
 
 INDEX_OBJECTS = [Check(n, _index_object_check(n)) for n in ("r_", "c_", "mgrid", "ogrid")]
+
+
+LAX += [
+    Row("clamp", (-0.5, F((2, 3)), 0.7), ref=lambda lo, x, hi: np.clip(x, lo, hi)),
+    Row("clamp", (F((2, 3)), F((2, 3)), F((2, 3))), label="arrays", fn=lambda lo, x, hi: _lax().clamp(lo - 1, x, hi + 1),
+        ref=lambda lo, x, hi: np.minimum(np.maximum(x, lo - 1), hi + 1)),
+    Row("iota", (np.int32, 5), ref=lambda d, n: np.arange(n, dtype=d)),
+    Row("broadcasted_iota", (np.float32, (2, 3), 0), ref=lambda d, s, k: np.broadcast_to(np.arange(s[k], dtype=d)[:, None], s)),
+    Row("exp2", (F((3,)),), ref=np.exp2),
+    Row("reduce_and", (B((3, 4)), (1,)), ref=lambda x, a: np.logical_and.reduce(x, axis=a)),
+    Row("reduce_and", (I((3, 5), 0, 64), (0, 1)), label="int", ref=lambda x, a: np.bitwise_and.reduce(x.ravel())),
+    Row("reduce_or", (I((3, 5), 0, 64), (1,)), ref=lambda x, a: np.bitwise_or.reduce(x, axis=1)),
+    Row("reduce_or", (B((2, 3)), (0,)), label="bool", ref=lambda x, a: np.logical_or.reduce(x, axis=0)),
+    Row("reduce_xor", (I((3, 7), -9, 9), (1,)), ref=lambda x, a: np.bitwise_xor.reduce(x, axis=1)),
+    Row("population_count", (I((2, 4), -100, 100, "int16"),),
+        ref=lambda x: np.bitwise_count(x.astype(np.uint16)).astype(np.int16)),
+    Row("collapse", (F((2, 3, 4)), 1), ref=lambda x, s: x.reshape(2, 12)),
+    Row("split", (F((6, 2)), (1, 3, 2)), ref=lambda x, s: np.split(x, [1, 4])),
+    Row("dynamic_update_index_in_dim", (F((4, 3)), F((3,)), I((), -4, 4), 0),
+        ref=lambda x, u, i, a: (lambda c: (c.__setitem__(int(i) % 4, u), c)[1])(x.copy())),
+]
