@@ -40,7 +40,10 @@ def _cum(name, np_fn, lax_fn, nan_fill=None):
         if out is not None:
             raise NotImplementedError(f"{name}: the out= argument is not supported")
         if _state.trace is EVAL or untraced(a):
-            return wrap(np_fn(base(a), axis=axis, dtype=dtype))
+            b = base(a)
+            if type(b) is np.ndarray and nan_fill is None:      # the method skips NumPy's dispatch
+                return wrap(getattr(b, name)(axis, dtype))
+            return wrap(np_fn(b, axis=axis, dtype=dtype))
         if axis is None:
             a, axis = S.ravel(a), 0
         d = _ax(axis, len(shape_of(a)), name)

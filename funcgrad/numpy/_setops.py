@@ -130,6 +130,8 @@ def unique(ar, return_index: bool = False, return_inverse: bool = False, return_
     in JAX: a static result length, padded with ``fill_value`` (default: the smallest value);
     padded indices repeat the first, padded counts are 0."""
     if _state.trace is EVAL or untraced(ar):
+        if not (return_index or return_inverse or return_counts) and axis is None and size is None:
+            return wrap(np.unique(base(ar), equal_nan=equal_nan))
         return _unique_eager(np.asarray(base(ar)), return_index, return_inverse, return_counts, axis,
                              equal_nan, size, fill_value)
     if axis is not None:

@@ -42,7 +42,7 @@ def sort(a, axis: int | None = -1, *, kind=None, order=None, stable: bool = True
     if order is not None:
         raise NotImplementedError("sort: the 'order' argument (structured arrays) is not supported")
     if _state.trace is EVAL or untraced(a):
-        r = np.sort(base(a), axis=axis, kind="stable")
+        r = np.sort(base(a), axis=axis)          # equal values are equal: any stable or not order
         return wrap(np.flip(r, -1 if axis is None else axis) if descending else r)
     from ._shape import ravel
     if axis is None:
