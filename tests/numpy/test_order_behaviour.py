@@ -145,3 +145,23 @@ def test_random_shapes_and_axes_traced_vs_numpy(name, case, monkeypatch):
     np.testing.assert_allclose(got, want, rtol=1e-12)
     batched = fg.vmap(lambda x: f(x, ax))(np.stack([x, -x]))
     np.testing.assert_allclose(batched[1], ref(-x, ax), rtol=1e-12)
+
+
+@st.composite
+def _pad_case(draw):
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=2)))
+    widths = tuple((draw(st.integers(0, 6)), draw(st.integers(0, 6))) for _ in shape)
+    mode = draw(st.sampled_from(["constant", "edge", "wrap", "reflect", "symmetric", "linear_ramp",
+                                 "maximum", "minimum", "mean", "median"]))
+    seed = draw(st.integers(0, 2 ** 16))
+    return np.random.RandomState(seed).randn(*shape), widths, mode
+
+
+@_SHORT
+@given(case=_pad_case())
+def test_pad_modes_traced_match_numpy_for_any_width(case, monkeypatch):
+    x, widths, mode = case
+    monkeypatch.setenv("FUNCGRAD_BACKEND", "python")
+    want = np.pad(x, widths, mode)
+    got = fg.jit(lambda x: jnp.pad(x, widths, mode))(x)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
