@@ -53,10 +53,20 @@ CASES = [
 def test_x64_off_gives_32_bit_results_eager_and_traced(name, f, monkeypatch):
     monkeypatch.setenv("FUNCGRAD_BACKEND", "python")      # dtypes only: no Numba compile needed
     fg.config.update("jax_enable_x64", False)
-    # float32 input: jit does not yet convert float64 *arguments* to float32 when x64 is off
-    x = np.array([0.5, -1.0, 2.0, 0.25], np.float32)
+    x = np.array([0.5, -1.0, 2.0, 0.25])          # float64 arguments run as float32 under jit
     eager = f(x)
     assert eager.dtype.itemsize <= 4, eager.dtype
     traced = fg.jit(f)(x)
     assert traced.dtype == eager.dtype
     np.testing.assert_allclose(np.asarray(traced), np.asarray(eager), rtol=1e-6)
+
+
+def test_jit_converts_64_bit_arguments_with_x64_off():
+    fg.config.update("jax_enable_x64", False)
+    f = fg.jit(lambda x, i: (x * 2, i + 1))
+    for _ in range(2):                                   # the second call takes the fast path
+        y, j = f(np.ones(3), np.arange(3))
+        assert (y.dtype, j.dtype) == (np.float32, np.int32)
+    fg.config.update("jax_enable_x64", True)
+    y, j = f(np.ones(3), np.arange(3))
+    assert (y.dtype, j.dtype) == (np.float64, np.int64)
