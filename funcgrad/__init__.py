@@ -18,6 +18,7 @@ from . import lax, tree_util  # noqa: F401
 from .api import (ShapeDtypeStruct, eval_shape, grad, hessian, jacfwd, jacobian, jacrev,  # noqa: F401
                   jvp, linearize, make_jaxpr, value_and_grad, vjp, vmap)
 from . import nn  # noqa: F401
+from . import scipy  # noqa: F401  (jax.scipy is available after import jax, too)
 from .jit import jit  # noqa: F401
 from . import random  # noqa: F401
 from .control.custom import (checkpoint, checkpoint_name, checkpoint_policies,  # noqa: F401

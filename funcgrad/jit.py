@@ -61,6 +61,11 @@ def _as_c_array(x, dtype=None) -> np.ndarray:
     return x if x.flags.c_contiguous else np.ascontiguousarray(x)
 
 
+# with jax_enable_x64 off, 64-bit arguments are traced and run as 32-bit ones (as JAX does)
+_TO_32 = {np.dtype(np.float64): np.dtype(np.float32), np.dtype(np.int64): np.dtype(np.int32),
+          np.dtype(np.uint64): np.dtype(np.uint32), np.dtype(np.complex128): np.dtype(np.complex64)}
+
+
 def _compile(closed: ClosedJaxpr, name: str, program=None, optimized: bool = False):
     """Optimize (unless ``optimized``) and compile ``closed``: a ``backend.Executable``."""
     from . import backend
@@ -226,10 +231,11 @@ class Jitted:
     def _key(self, leaves, treedef, statics):
         akeys = []
         traced = current_trace() is not EVAL
+        x64 = config.jax_enable_x64
         for x in leaves:
             t = type(x)
             if t is np.ndarray or t is Array:
-                akeys.append((x.shape, x.dtype, False))
+                akeys.append((x.shape, x.dtype if x64 else _TO_32.get(x.dtype, x.dtype), False))
                 continue
             k = _weak_aval_key(x)
             if k is None:
@@ -238,7 +244,8 @@ class Jitted:
                     a = x.aval
                     k = (a.shape, a.dtype, a.weak_type)
                 elif isinstance(x, (np.ndarray, np.generic)):
-                    k = (np.shape(x), x.dtype, type(x) is WeakArray)   # jnp.sqrt(2.0) stays weak
+                    k = (np.shape(x), x.dtype if x64 else _TO_32.get(x.dtype, x.dtype),
+                         type(x) is WeakArray)   # jnp.sqrt(2.0) stays weak
                 else:
                     raise TypeError(
                         f"Argument {x!r} of type {t.__name__} is not a valid JAX type: {self.name} "
@@ -305,12 +312,13 @@ class Jitted:
         exe = entry.exe
         if exe is None:
             exe = entry.exe = _compile(_closed_for_compile(entry), self.name)
-        if fast_key is not None and len(leaves) == len(args):
+        if fast_key is not None and len(leaves) == len(args) and all(
+                x.dtype == d for x, d in zip(args, exe.in_dtypes)):    # (x64 off: float64 args convert)
             single = entry.out_tree.num_leaves == 1 and entry.out_tree == _LEAF_TREE
             if len(self._fast) >= _CACHE_SIZE:
                 self._fast.clear()
             self._fast[fast_key] = (exe.run, exe.consts, entry.out_tree, single, entry.out_types)
-        ins = [x if (type(x) is np.ndarray and x.flags.c_contiguous) else _as_c_array(x, d)
+        ins = [x if (type(x) is np.ndarray and x.flags.c_contiguous and x.dtype == d) else _as_c_array(x, d)
                for x, d in zip(leaves, exe.in_dtypes)]
         outs = exe(*ins)
         if cfg["jax_debug_nans"]:

@@ -109,3 +109,10 @@ def zeros_like_array(x):
 def primitives() -> dict:
     """Every registered primitive by name."""
     return dict(PRIMITIVES)
+
+
+from ._sorting import (associative_scan, cumlogsumexp, cummax, cummin, cumprod, cumsum,  # noqa: E402,F401
+                       sort, sort_key_val, top_k)
+from ..primitives.special import bessel_i0e, bessel_i1e, erfc  # noqa: E402,F401
+from ._extras import (broadcasted_iota, clamp, collapse, dynamic_update_index_in_dim, exp2,  # noqa: E402,F401
+                      iota, population_count, reduce_and, reduce_or, reduce_xor, split)

@@ -20,11 +20,13 @@ import numpy as _np
 
 from .. import lax
 from .. import numpy as jnp
-from ..numpy._dtypes import canonicalize_dtype, default_float_dtype, promote_to_inexact
+from ..numpy._dtypes import canonicalize_dtype as _canonicalize_dtype
+from ..numpy._dtypes import default_float_dtype as _default_float_dtype
+from ..numpy._dtypes import promote_to_inexact as _promote_to_inexact
 
 
 def _inexact(x):
-    return promote_to_inexact(jnp.asarray(x))
+    return _promote_to_inexact(jnp.asarray(x))
 
 
 def relu(x):
@@ -180,7 +182,7 @@ def one_hot(x, num_classes: int, *, dtype=None, axis=-1):
            [0, 0, 0]], dtype=int32)
     """
     num_classes = int(num_classes)
-    dtype = canonicalize_dtype(dtype) if dtype is not None else default_float_dtype()
+    dtype = _canonicalize_dtype(dtype) if dtype is not None else _default_float_dtype()
     x = jnp.asarray(x)
     nd = jnp.ndim(x) + 1
     ax = axis % nd if -nd <= axis < nd else None
@@ -190,3 +192,9 @@ def one_hot(x, num_classes: int, *, dtype=None, axis=-1):
     shape[ax] = num_classes
     cls = _np.arange(num_classes).reshape(shape)
     return jnp.astype(jnp.equal(jnp.expand_dims(x, ax), cls), dtype)
+
+
+from ._activations import (dot_product_attention, glu, hard_sigmoid, hard_silu, hard_swish,  # noqa: E402,F401
+                           identity, log1mexp, logmeanexp, mish, normalize, sparse_plus,
+                           sparse_sigmoid, squareplus, tanh)
+from . import initializers  # noqa: E402,F401

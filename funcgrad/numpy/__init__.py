@@ -38,6 +38,34 @@ from ._ufuncs import (abs, absolute, acos, acosh, add, arccos, arccosh, arcsin, 
                       negative, nonzero, not_equal, positive, pow, power, rad2deg, radians, real, reciprocal,
                       remainder, rint, round, sign, signbit, sin, sinc, sinh, sqrt, square, subtract,
                       tan, tanh, true_divide, trunc, where)
+from ._cumulative import (bincount, convolve, corrcoef, correlate, cov, cumprod, cumsum,  # noqa: F401
+                          cumulative_prod, cumulative_sum, diff, ediff1d, gradient, histogram,
+                          histogram_bin_edges, interp, nancumprod, nancumsum, trapezoid, unwrap)
+from ._index_tricks import (apply_along_axis, apply_over_axes, argwhere, bartlett, blackman,  # noqa: F401
+                            choose, compress, diag_indices, diag_indices_from, diagflat, extract,
+                            flatnonzero, fromfunction, geomspace, hamming, hanning, indices, ix_, kaiser,
+                            piecewise, ravel_multi_index, select, tril_indices, tril_indices_from,
+                            triu_indices, triu_indices_from, unravel_index, vectorize)
+from ._index_tricks import c_, index_exp, mgrid, ogrid, r_, s_  # noqa: F401
+from ._manipulation import (append, block, cross, delete, dsplit, fill_diagonal, hsplit,  # noqa: F401
+                            insert, kron, pad, permute_dims, place, put, put_along_axis, resize,
+                            rollaxis, trim_zeros, unstack, vander, vsplit)
+from ._special_ufuncs import (angle, array_equiv, bitwise_count, bitwise_left_shift,  # noqa: F401
+                              bitwise_right_shift, fabs, frexp, gcd, i0, iscomplex, iscomplexobj,
+                              isneginf, isposinf, isreal, isrealobj, isscalar, iterable, lcm, ldexp,
+                              left_shift, logaddexp2, modf, nanargmax, nanargmin, nanprod, nanstd,
+                              nanvar, right_shift)
+from ._misc import (ComplexWarning, array_repr, array_str, einsum_path, from_dlpack, frombuffer,  # noqa: F401
+                    fromfile, fromiter, fromstring, get_printoptions, histogram2d, histogramdd, isdtype,
+                    load, mask_indices, matvec, nextafter, packbits, printoptions, save, savez,
+                    set_printoptions, spacing, unpackbits, vecdot, vecmat)
+from ._polynomial import (poly, polyadd, polyder, polydiv, polyfit, polyint, polymul, polysub,  # noqa: F401
+                          polyval, roots)
+from ._setops import (intersect1d, isin, setdiff1d, setxor1d, union1d, unique, unique_all,  # noqa: F401
+                      unique_counts, unique_inverse, unique_values)
+from ._sorting import (argpartition, argsort, digitize, lexsort, median, nanmedian,  # noqa: F401
+                       nanpercentile, nanquantile, partition, percentile, quantile, searchsorted, sort,
+                       sort_complex)
 from . import _methods  # noqa: F401  (attaches Tracer operators)
 from . import linalg  # noqa: F401,E402
 
@@ -58,6 +86,12 @@ dtype = _np.dtype
 finfo, iinfo = _np.finfo, _np.iinfo
 issubdtype = _np.issubdtype
 promote_types = _np.promote_types
+bitwise_invert = bitwise_not
+double, single, half = _np.float64, _np.float32, _np.float16
+cdouble, csingle = _np.complex128, _np.complex64
+int_, uint, float_, complex_ = _np.int64, _np.uint64, _np.float64, _np.complex128
+bool = _np.bool_  # noqa: A001 - JAX's name
+generic, flexible, character, object_ = _np.generic, _np.flexible, _np.character, _np.object_
 can_cast = _np.can_cast
 inexact, floating, integer, number, signedinteger, unsignedinteger, complexfloating = (
     _np.inexact, _np.floating, _np.integer, _np.number, _np.signedinteger, _np.unsignedinteger,
@@ -84,3 +118,9 @@ def array_equal(a1, a2, equal_nan=False):
         return asarray(False)
     return all(equal(a1, a2)) if not equal_nan else all(logical_or(equal(a1, a2),
                                                                   logical_and(isnan(a1), isnan(a2))))
+
+
+from . import fft  # noqa: E402,F401
+from ._ufunc import _attach as _attach_ufunc_methods, frompyfunc, ufunc  # noqa: E402,F401
+
+_attach_ufunc_methods()

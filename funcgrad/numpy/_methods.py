@@ -85,6 +85,15 @@ _REDUCTIONS = {
 }
 
 
+def _more_methods():
+    """``x.sort()``, ``x.argsort()``, ``x.cumsum()``, ``x.cumprod()``, ``x.searchsorted(v)``,
+    ``x.take(i)``: JAX's array methods (they return new arrays)."""
+    from . import _advanced_indexing, _cumulative, _sorting
+    return {"sort": _sorting.sort, "argsort": _sorting.argsort, "cumsum": _cumulative.cumsum,
+            "cumprod": _cumulative.cumprod, "searchsorted": _sorting.searchsorted,
+            "take": _advanced_indexing.take}
+
+
 def _attach_tracer():
     for name, fn in {**_ARITH, **_COMPARE}.items():
         setattr(Tracer, name, fn)
@@ -114,6 +123,7 @@ def _attach_tracer():
         "conj": _ufuncs.conj, "conjugate": _ufuncs.conj, "diagonal": _indexing.diagonal,
         "trace": _indexing.trace, "copy": lambda self: self, "nonzero": _ufuncs.nonzero,
         "item": _item, "tolist": _tolist, "block_until_ready": lambda self: self,
+        **_more_methods(),
     }
     for name, fn in methods.items():
         setattr(Tracer, name, fn)

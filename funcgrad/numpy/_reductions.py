@@ -363,7 +363,8 @@ def nanmax(a, axis=None, out=None, keepdims=False):
     from ._ufuncs import isnan, where
     if dtype_of(a).kind != "f":
         return max(a, axis, out, keepdims)
-    return max(where(isnan(a), -np.inf, a), axis, out, keepdims)
+    nan = isnan(a)
+    return where(all(nan, axis, keepdims=keepdims), np.nan, max(where(nan, -np.inf, a), axis, out, keepdims))
 
 
 def nanmin(a, axis=None, out=None, keepdims=False):
@@ -374,4 +375,5 @@ def nanmin(a, axis=None, out=None, keepdims=False):
     from ._ufuncs import isnan, where
     if dtype_of(a).kind != "f":
         return min(a, axis, out, keepdims)
-    return min(where(isnan(a), np.inf, a), axis, out, keepdims)
+    nan = isnan(a)
+    return where(all(nan, axis, keepdims=keepdims), np.nan, min(where(nan, np.inf, a), axis, out, keepdims))

@@ -378,21 +378,42 @@ def tile(A, reps):
     return reshape(b, tuple(r * d for r, d in zip(reps, s)))
 
 
-def repeat(a, repeats, axis=None):
-    """Repeat each element ``repeats`` times along ``axis`` (of the flattened array if None)."""
+def repeat(a, repeats, axis=None, *, total_repeat_length=None):
+    """Repeat each element ``repeats`` times along ``axis`` (of the flattened array if None).
+    Per-element counts must be concrete under a transform, unless ``total_repeat_length`` (the
+    static output length) is given; then the result is cut or filled up with the last element
+    of ``a``, as in JAX."""
     if _state.trace is EVAL or untraced(a, repeats):
-        return wrap(np.repeat(base(a), base(repeats), axis))
-    if not isinstance(repeats, (int, np.integer)):
-        raise NotImplementedError("repeat with per-element counts under a transform is not supported "
-                                  f"(the output shape would depend on values) (at {user_frame_info()})")
+        if total_repeat_length is None:
+            return wrap(np.repeat(base(a), base(repeats), axis))
+        b = np.ravel(base(a)) if axis is None else np.asarray(base(a))
+        ax = 0 if axis is None else axis
+        n = b.shape[ax]
+        ends = np.cumsum(np.broadcast_to(np.asarray(base(repeats)), (n,)))
+        idx = np.minimum(np.searchsorted(ends, np.arange(total_repeat_length), side="right"), n - 1)
+        return wrap(np.take(b, idx, axis=ax))
     if axis is None:
         a = ravel(a)
         axis = 0
     s = shape_of(a)
     ax = _norm_axis(axis, len(s), "repeat")
-    b = expand_dims(a, ax + 1)
-    b = broadcast_to(b, s[:ax + 1] + (int(repeats),) + s[ax + 1:])
-    return reshape(b, s[:ax] + (s[ax] * int(repeats),) + s[ax + 1:])
+    if isinstance(repeats, (int, np.integer)) and total_repeat_length is None:
+        b = expand_dims(a, ax + 1)
+        b = broadcast_to(b, s[:ax + 1] + (int(repeats),) + s[ax + 1:])
+        return reshape(b, s[:ax] + (s[ax] * int(repeats),) + s[ax + 1:])
+    from ._advanced_indexing import take
+    counts = repeats.concrete_value() if isinstance(repeats, Tracer) else base(repeats)
+    if counts is not None and total_repeat_length is None:
+        idx = np.repeat(np.arange(s[ax]), np.broadcast_to(np.asarray(counts), (s[ax],)))
+        return take(a, idx, axis=ax, mode="clip")
+    if total_repeat_length is None:
+        raise NotImplementedError("repeat with traced per-element counts needs total_repeat_length "
+                                  f"(the static output length) (at {user_frame_info()})")
+    from ._cumulative import cumsum
+    from ._sorting import searchsorted
+    ends = cumsum(broadcast_to(repeats, (s[ax],)))
+    idx = searchsorted(ends, np.arange(int(total_repeat_length)), side="right")
+    return take(a, idx, axis=ax, mode="clip")
 
 
 def roll(a, shift, axis=None):

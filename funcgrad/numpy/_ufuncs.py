@@ -440,36 +440,26 @@ def nonzero(a, *, size=None, fill_value=None):
 
 
 def _nonzero_static(a, size, fill_value):
-    """Traced ``nonzero(a, size=size)``: the i-th index of each axis, found by counting."""
-    from ._reductions import sum as _sum
+    """Traced ``nonzero(a, size=size)``: the flat positions of the first ``size`` nonzeros (a
+    running count and a scatter, O(n)), unravelled; unfilled slots get ``fill_value``."""
+    from ._setops import _compact_positions
     from ._shape import reshape
-    from ._creation import arange
     shape = tuple(shape_of(a))
     if not shape:
         raise ValueError("Calling nonzero on 0d arrays is not allowed.")
     n = int(np.prod(shape, dtype=np.int64))
     flat = _to_bool(reshape(a, (n,)))
     idt = canonicalize_dtype(np.int64)
-    csum = _cumsum_bool(flat, idt)                              # running count of nonzeros, (n,)
-    k = arange(size, dtype=idt)                                 # (size,)
-    hit = lax.bitwise_and(lax.eq(*promote_args("eq", reshape(csum, (1, n)), reshape(k + 1, (size, 1)))),
-                          broadcast_in_dim(flat, (1, n), (1,)))
-    pos = _sum(where(hit, reshape(arange(n, dtype=idt), (1, n)), 0), axis=1)   # flat index or 0
-    found = lax.lt(k, to_dtype(_sum(flat, dtype=idt), idt))
+    if size == 0 or n == 0:
+        return tuple(to_dtype(np.full(size, 0 if fill_value is None else fill_value), idt) for _ in shape)
+    pos, found = _compact_positions(flat, size)
     fill = 0 if fill_value is None else fill_value
     out = []
-    rem = pos
+    rem = to_dtype(pos, idt)
     for d in reversed(shape):
         out.append(where(found, lax.rem(rem, np.array(d, idt)), fill))
         rem = lax.div(rem, np.array(d, idt))
     return tuple(reversed(out))
-
-
-def _cumsum_bool(flat, dt):
-    """Inclusive running count of ``flat`` (boolean, length n) as an (n, n) triangular contraction."""
-    n = shape_of(flat)[0]
-    tri = np.tri(n, dtype=dt)                                   # tri[i, j] = j <= i
-    return lax.dot_general(tri, to_dtype(flat, dt), (((1,), (0,)), ((), ())))
 
 
 def where(condition, x=None, y=None, /, *, size=None, fill_value=None):

@@ -1,2 +1,2 @@
-"""``funcgrad.scipy``: ``jax.scipy``'s sub-packages (``linalg``, ``stats``)."""
-from . import linalg, stats  # noqa: F401
+"""``funcgrad.scipy``: ``jax.scipy``'s sub-packages (``special``, ``linalg``, ``stats``)."""
+from . import linalg, special, stats  # noqa: F401

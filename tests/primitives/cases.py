@@ -74,11 +74,13 @@ def collect():
         out.extend(cases_indexing.CASES)
     except ImportError:
         pass
-    from . import cases_control
+    from . import cases_control, cases_sorting, cases_special
     out.extend(cases_control.CASES)
     from . import cases_random, cases_custom
     out.extend(cases_random.CASES)
     out.extend(cases_custom.CASES)
+    out.extend(cases_sorting.CASES)
+    out.extend(cases_special.CASES)
     return out
 
 
