@@ -332,7 +332,7 @@ def _matmul_rows(lines, e, sp, b, names, set_buf, fresh_roots) -> str:
     out = e.outputs[0]
     o = names(out)
     where = f"   ({short(e.source)})" if e.source else ""
-    lines.append(f"    # {pp_eqn(e, _NameAdapter(names))[:110]}{where}")
+    lines.append(f"    # {pp_eqn(e, _NameAdapter(names)).replace(chr(10), ' ')[:110]}{where}")
     lines.append(f"    {o} = np.empty({_shape_text(out.aval.shape)}, np.{out.aval.dtype.name})")
     set_buf(out, frozenset([id(out)]))
     fresh_roots.add(id(out))
@@ -359,7 +359,7 @@ def _driver_step(lines, e, low, names, emit_global, set_buf, roots, fresh_roots)
         expr = low(ctx, *ins, **e.params)
         contiguous, fresh = low.contiguous, low.fresh
     where = f"   ({short(e.source)})" if e.source else ""
-    lines.append(f"    # {pp_eqn(e, _NameAdapter(names))[:110]}{where}")
+    lines.append(f"    # {pp_eqn(e, _NameAdapter(names)).replace(chr(10), ' ')[:110]}{where}")
     in_roots = frozenset(r for a in e.inputs if isinstance(a, Var) for r in roots.get(id(a), ()))
     outs = [names(v) for v in e.outputs]
     if e.primitive.multiple_results:

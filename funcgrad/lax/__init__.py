@@ -107,3 +107,9 @@ def zeros_like_array(x):
 def primitives() -> dict:
     """Every registered primitive by name."""
     return dict(PRIMITIVES)
+
+
+# --------------------------------------------------------------------------- control flow (#10)
+from ..control.cond import cond, switch  # noqa: E402,F401
+from ..control.loops import fori_loop, map, scan, while_loop  # noqa: E402,F401,A004
+from ..control import while_grad as _while_grad  # noqa: E402,F401  (registers while_grad)
