@@ -23,8 +23,8 @@ constants of *all* branches followed by the operands. Rules:
     b:bool[] = gt a 0.0:f64[]
     c:i32[] = convert_element_type[new_dtype=int32 weak_type=False] b
     d:f64[] = cond[branches=(
-        { lambda ; e:f64[]. let f:f64[] = neg e in (f,) }
-        { lambda ; g:f64[]. let h:f64[] = mul g 2.0:f64[] in (h,) }
+        { lambda ; a:f64[]. let b:f64[] = neg a in (b,) }
+        { lambda ; a:f64[]. let b:f64[] = mul a 2.0:f64[] in (b,) }
       )] c a
   in (d,) }
 """
@@ -43,7 +43,7 @@ from ..core.tree_util import tree_flatten, tree_unflatten
 from ..primitives.elementwise import convert_element_type, max as _max, min as _min, select_n
 from ..primitives.shape import broadcast_in_dim, shape_of
 from ..transforms.vmap import vmap_flat
-from .subprograms import (ControlFlowError, batch_jaxpr, batch_size, join_consts, jvp_jaxpr,
+from .subprograms import (DEPENDS_RULES, ControlFlowError, batch_jaxpr, batch_size, depends, join_consts, jvp_jaxpr,
                           leaf_avals, leaf_paths, out_avals, run, same_type, tangent_outputs,
                           to_front, trace_fn, vjp_jaxpr)
 from . import lowering_hook
@@ -59,7 +59,7 @@ def _cond_abstract(index, *ops, branches):
         raise ControlFlowError(
             f"cond: operands ({', '.join(map(str, ops))}) do not match the branches' inputs "
             f"({', '.join(map(str, want))})")
-    return out_avals(branches[0])
+    return [a.strip_weak() for a in out_avals(branches[0])]
 
 
 def _cond_impl(index, *ops, branches):
@@ -111,11 +111,13 @@ def _cond_batch(args, dims, *, branches):
     if idim is None:
         batched = tuple(d is not None for d in odims)
         ops0 = [o if d is None else to_front(o, d, size) for o, d in zip(ops, odims)]
-        n_out = len(branches[0].outvars)
-        progs = [batch_jaxpr(b, batched, size, (True,) * n_out) for b in branches]
+        force = [False] * len(branches[0].outvars)
+        for b in branches:
+            force = [f or d for f, d in zip(force, depends(b, batched))]
+        progs = [batch_jaxpr(b, batched, size, tuple(force)) for b in branches]
         joined, consts = join_consts([(p, c) for p, c, _ in progs], len(ops))
         outs = cond_p.bind(index, *consts, *ops0, branches=tuple(joined))
-        return list(outs), [0] * n_out
+        return list(outs), [0 if f else None for f in force]
     # a branch per example: evaluate them all, select per example
     idx = to_front(index, idim, size)
     idx = _max(_min(idx, np.int32(len(branches) - 1)), np.int32(0))
@@ -136,6 +138,19 @@ cond_p = def_primitive(
     "cond", abstract_eval=_cond_abstract, impl=_cond_impl, vjp=_cond_vjp, jvp=_cond_jvp,
     batch=_cond_batch, lower=Driver(lowering_hook.lower("cond")),
     multiple_results=True)
+
+
+def _cond_depends(eqn, mask):
+    branches = eqn.params["branches"]
+    if mask[0]:
+        return [True] * len(eqn.outputs)
+    out = [False] * len(eqn.outputs)
+    for b in branches:
+        out = [o or d for o, d in zip(out, depends(b, mask[1:]))]
+    return out
+
+
+DEPENDS_RULES["cond"] = _cond_depends
 
 
 # --------------------------------------------------------------------------- the public functions

@@ -51,7 +51,7 @@ from ..primitives.elementwise import add, convert_element_type, instantiate, lt,
 from ..primitives.shape import shape_of
 from . import lowering_hook
 from .call import derived, stage
-from .subprograms import (ControlFlowError, batch_jaxpr, batch_size, depends, leaf_avals,
+from .subprograms import (DEPENDS_RULES, ControlFlowError, batch_jaxpr, batch_size, depends, leaf_avals,
                           leaf_paths, out_avals, run, same_type, tangent_outputs, to_front,
                           trace_fn, vjp_jaxpr, with_inputs, jvp_jaxpr)
 from .cond import leaf_paths_of
@@ -93,7 +93,7 @@ def _scan_abstract(*avals, jaxpr, length, reverse, num_consts, num_carry):
             raise ShapeError(f"scan: scanned operand {a} does not match length {length} and "
                              f"the body's input {w}")
     outs = out_avals(jaxpr)
-    return [a.strip_weak() if a.ndim else a for a in outs[:num_carry]] + \
+    return [a.strip_weak() for a in outs[:num_carry]] + \
         [Aval((length,) + a.shape, a.dtype) for a in outs[num_carry:]]
 
 
@@ -220,8 +220,8 @@ def _scan_batch(args, dims, *, jaxpr, length, reverse, num_consts, num_carry):
     b_x = [d is not None for d in d_x]
     b_k = _carry_fixpoint(jaxpr, b_c, [d is not None for d in d_k], b_x, num_carry, depends)
     n_ys = len(jaxpr.outvars) - num_carry
-    prog, pconsts, _ = batch_jaxpr(jaxpr, tuple(b_c + b_k + b_x), size,
-                                   tuple(b_k) + (True,) * n_ys)
+    b_y = depends(jaxpr, b_c + b_k + b_x)[num_carry:]
+    prog, pconsts, _ = batch_jaxpr(jaxpr, tuple(b_c + b_k + b_x), size, tuple(b_k + b_y))
     a_c, a_k, a_x = _split(args, num_consts, num_carry)
     ops = list(pconsts)
     ops += [a if d is None else to_front(a, d, size) for a, d in zip(a_c, d_c)]
@@ -230,7 +230,28 @@ def _scan_batch(args, dims, *, jaxpr, length, reverse, num_consts, num_carry):
     ops += [a if d is None else move_bdim(a, d, 1) for a, d in zip(a_x, d_x)]
     res = scan_p.bind(*ops, jaxpr=prog, length=length, reverse=reverse,
                       num_consts=len(pconsts) + num_consts, num_carry=num_carry)
-    return list(res), [0 if b else None for b in b_k] + [1] * n_ys
+    return list(res), [0 if b else None for b in b_k] + [1 if b else None for b in b_y]
+
+
+def _scan_depends(eqn, mask):
+    p = eqn.params
+    nc, nk = p["num_consts"], p["num_carry"]
+    m_c, m_k, m_x = _split(mask, nc, nk)
+    m_k = _carry_fixpoint(p["jaxpr"], m_c, m_k, m_x, nk, depends)
+    return m_k + depends(p["jaxpr"], m_c + m_k + m_x)[nk:]
+
+
+def _while_depends(eqn, mask):
+    p = eqn.params
+    m_c, m_b, m_k = _split(mask, p["cond_nconsts"], p["body_nconsts"])
+    m_k = _carry_fixpoint(p["body_jaxpr"], m_b, m_k, [], len(m_k), depends)
+    if depends(p["cond_jaxpr"], m_c + m_k)[0]:
+        return [True] * len(m_k)     # the trip count depends on it: so does every carry
+    return m_k
+
+
+DEPENDS_RULES["scan"] = _scan_depends
+DEPENDS_RULES["while"] = _while_depends
 
 
 scan_p = def_primitive(
@@ -246,7 +267,7 @@ def _while_abstract(*avals, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
     for a, w in zip(init, want):
         if not same_type(a, w):
             raise ShapeError(f"while: carry {a} does not match the body's input {w}")
-    return [a.strip_weak() if a.ndim else a for a in want]
+    return [a.strip_weak() for a in want]
 
 
 def _while_impl(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts):
@@ -475,7 +496,7 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     if len(ca) != 1 or ca[0].shape != () or ca[0].dtype != np.bool_:
         raise ControlFlowError(
             f"lax.while_loop at {user_frame_info()}: cond_fun must return a boolean scalar, got "
-            f"{', '.join(map(str, ca)) or 'nothing'}")
+            f"{', '.join(str(a) for a in ca) or 'nothing'}")
     outs = while_p.bind(*cconsts, *bconsts, *c_leaves, cond_jaxpr=cj, body_jaxpr=bj,
                         cond_nconsts=len(cconsts), body_nconsts=len(bconsts))
     return tree_unflatten(c_tree, list(outs))
@@ -498,10 +519,14 @@ def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll=None):
     lo, hi = _static_int(lower), _static_int(upper)
     one = np.ones((), dt)
     if lo is not None and hi is not None:
+        # Python int bounds give a weakly typed counter (``x32 + i`` stays float32), as in JAX
+        weak = type(lower) is int and type(upper) is int
+
         def step(carry, _):
             i, x = carry
-            return (add(i, one), body_fun(i, x)), None
-        (_, out), _ = scan(step, (np.asarray(lo, dt), init_val), None, length=max(hi - lo, 0))
+            return (add(i, 1 if weak else one), body_fun(i, x)), None
+        i0 = lo if weak else np.asarray(lo, dt)
+        (_, out), _ = scan(step, (i0, init_val), None, length=max(hi - lo, 0))
         return out
     lower_a = convert_element_type(lower, dt)
     upper_a = convert_element_type(upper, dt)

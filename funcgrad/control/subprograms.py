@@ -16,11 +16,14 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+import numpy as np
+
+from ..core.array import WeakArray
 from ..core.avals import Aval, is_float
 from ..core.errors import FuncgradError
 from ..core.ir import Jaxpr, Literal, Var, aval_of_value
 from ..core.primitive import Marker, Zero
-from ..core.trace import current_trace, eval_jaxpr, set_current_trace
+from ..core.trace import Tracer, current_trace, eval_jaxpr, set_current_trace
 from ..core.tree_util import tree_flatten, tree_unflatten
 from ..primitives.elementwise import zeros_like_aval
 from ..primitives.shape import broadcast_in_dim, move_bdim, shape_of
@@ -122,12 +125,25 @@ def join_consts(programs: Sequence[tuple[Jaxpr, list]], n_args: int) -> tuple[li
 
 # --------------------------------------------------------------------------- dependence
 
+#: ``name -> fn(eqn, in_mask) -> out_mask``: how outputs of a higher-order primitive depend on
+#: its inputs (precise through sub-programs; other primitives: every output on every input)
+DEPENDS_RULES: dict[str, Callable] = {
+    "call": lambda eqn, mask: depends(eqn.params["jaxpr"], mask),
+}
+
+
 def depends(jaxpr: Jaxpr, mask: Sequence[bool]) -> list[bool]:
     """Which outputs depend on the inputs flagged in ``mask`` (any dtype, any primitive)."""
     dep = {id(v) for v, m in zip(jaxpr.invars, mask) if m}
     for e in jaxpr.eqns:
-        if any(isinstance(a, Var) and id(a) in dep for a in e.inputs):
+        in_mask = [isinstance(a, Var) and id(a) in dep for a in e.inputs]
+        if not any(in_mask):
+            continue
+        rule = DEPENDS_RULES.get(e.primitive.name)
+        if rule is None:
             dep.update(id(v) for v in e.outputs)
+        else:
+            dep.update(id(v) for v, m in zip(e.outputs, rule(e, in_mask)) if m)
     return [isinstance(a, Var) and id(a) in dep for a in jaxpr.outvars]
 
 
@@ -241,8 +257,16 @@ def floats(avals: Sequence[Aval]) -> list[bool]:
 
 
 def run(jaxpr: Jaxpr, args) -> list:
-    """Run a sub-program on concrete values (the NumPy interpreter)."""
-    return eval_jaxpr(jaxpr, [], list(args))
+    """Run a sub-program on concrete values (the NumPy interpreter). Scalars the program types
+    as weak (a loop counter started from a Python int) are passed as weak values, so that NumPy
+    computes what the program's types say."""
+    args = list(args)
+    for i, v in enumerate(jaxpr.invars):
+        a = args[i]
+        if (v.aval.weak_type and not v.aval.shape and type(a) is not WeakArray
+                and not isinstance(a, Tracer)):
+            args[i] = np.asarray(args[i], v.aval.dtype).view(WeakArray)
+    return eval_jaxpr(jaxpr, [], args)
 
 
 def literal_value(a):
