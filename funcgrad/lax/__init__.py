@@ -113,3 +113,19 @@ def primitives() -> dict:
 from ..control.cond import cond, switch  # noqa: E402,F401
 from ..control.loops import fori_loop, map, scan, while_loop  # noqa: E402,F401,A004
 from ..control import while_grad as _while_grad  # noqa: E402,F401  (registers while_grad)
+
+
+def _native_region(ctx, *names, **params):
+    """Lower a control-flow equation to a compiled region (imported on first use: the backend
+    stays out of ``import funcgrad``)."""
+    from ..backend.regions import lower_region
+    return lower_region(ctx, *names, **params)
+
+
+def _register_regions():
+    from ..control import lowering_hook
+    for _name in ("cond", "scan", "while", "while_grad"):
+        lowering_hook.register(_name, _native_region)
+
+
+_register_regions()
