@@ -57,6 +57,13 @@ def _dt(dtype) -> str:
     return f"np.{np.dtype(dtype).name}"
 
 
+def _step_inputs(st) -> list:
+    """The vars a step reads (a kernel reads its index ops' operands, not their results)."""
+    if st.kind == "kernel":
+        return [a for ops in st.operands for a, _ in ops if isinstance(a, Var)]
+    return [a for e in st.eqns for a in e.inputs if isinstance(a, Var)]
+
+
 def _is_reshape_like(e) -> bool:
     return e.primitive.name in ("reshape", "squeeze", "expand_dims")
 
@@ -85,8 +92,7 @@ class Emitter:
         live_after = []
         for st in reversed(steps):
             live_after.append(set(used))
-            for e in st.eqns:
-                used.update(id(a) for a in e.inputs if isinstance(a, Var))
+            used.update(id(a) for a in _step_inputs(st))
         live_after.reverse()
         for st, live in zip(steps, live_after):
             if st.kind == "kernel":

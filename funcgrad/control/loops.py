@@ -45,7 +45,7 @@ from ..core.ir import Jaxpr, Var, aval_of_value
 from ..core.lowering import Driver
 from ..core.primitive import Zero, def_primitive
 from ..core.source_info import user_frame_info
-from ..core.trace import Tracer
+from ..core.trace import RecordingTrace, RecordingTracer, Tracer, current_trace
 from ..core.tree_util import tree_flatten, tree_unflatten
 from ..primitives.elementwise import add, convert_element_type, instantiate, lt, zeros_like_aval
 from ..primitives.shape import shape_of
@@ -153,64 +153,9 @@ def _scan_jvp(primals, tangents, *, jaxpr, length, reverse, num_consts, num_carr
     return r_k + r_y, t_out
 
 
-def _stack_program(jaxpr: Jaxpr, num_consts: int, num_carry: int) -> Jaxpr:
-    """The body returning its new carry and, as a scanned output, its input carry."""
-    def build():
-        carry_in = jaxpr.invars[num_consts:num_consts + num_carry]
-        return prune(Jaxpr([], jaxpr.invars, jaxpr.eqns, list(jaxpr.outvars[:num_carry]) + carry_in))
-    return derived(jaxpr, ("ctl_stack", num_consts, num_carry), build)
-
-
-def _scan_bwd_program(jaxpr: Jaxpr, num_consts: int, num_carry: int):
-    """The backward scan's body: ``[bconsts, consts ; ct_carry(float), acc(float consts) ;
-    carry_t, x_t, ct_y_t] -> [ct_carry_prev, acc + ct_consts ; ct_x(float)]``."""
-    def build():
-        vprog, vconsts, fpos = vjp_jaxpr(jaxpr)
-        avals = [v.aval for v in jaxpr.invars]
-        a_c, a_k, a_x = _split(avals, num_consts, num_carry)
-        o_avals = out_avals(jaxpr)
-        fl_k = [i for i, a in enumerate(a_k) if is_float(a.dtype)]
-        fl_c = [i for i, a in enumerate(a_c) if is_float(a.dtype)]
-        n_fc, n_fk = len(fl_c), len(fl_k)
-
-        def body(*vals):
-            consts, ct_k, acc, k, x, ct_y = _split(vals, num_consts, n_fk, n_fc, num_carry, len(a_x))
-            it = iter(ct_k)
-            ct_all_k = [next(it) if is_float(a.dtype) else zeros_like_aval(a.strip_weak())
-                        for a in o_avals[:num_carry]]
-            cts = run(vprog, list(vconsts) + consts + k + x + ct_all_k + ct_y)
-            g_c, g_k, g_x = _split(cts, n_fc, n_fk)
-            return g_k + [add(a, g) for a, g in zip(acc, g_c)] + g_x
-
-        in_avals = (a_c + [a_k[i].strip_weak() for i in fl_k] + [a_c[i].strip_weak() for i in fl_c]
-                    + a_k + a_x + [a.strip_weak() for a in o_avals[num_carry:]])
-        prog, consts = stage(body, in_avals, "scan_vjp")
-        return prog, consts, fl_c, fl_k, [i for i, a in enumerate(a_x) if is_float(a.dtype)]
-    return derived(jaxpr, ("ctl_scan_bwd", num_consts, num_carry), build)
-
-
 def _scan_vjp(ct, *args, out, jaxpr, length, reverse, num_consts, num_carry):
-    consts, init, xs = _split(args, num_consts, num_carry)
-    stack = _stack_program(jaxpr, num_consts, num_carry)
-    fwd = scan_p.bind(*args, jaxpr=stack, length=length, reverse=reverse,
-                      num_consts=num_consts, num_carry=num_carry)
-    carries = fwd[num_carry:]
-    bwd, bconsts, fl_c, fl_k, fl_x = _scan_bwd_program(jaxpr, num_consts, num_carry)
-    cts = list(ct)
-    ct_k, ct_y = cts[:num_carry], cts[num_carry:]
-    acc0 = [zeros_like_aval(aval_of_value(consts[i]).strip_weak()) for i in fl_c]
-    res = scan_p.bind(*bconsts, *consts, *[ct_k[i] for i in fl_k], *acc0, *carries, *xs, *ct_y,
-                      jaxpr=bwd, length=length, reverse=not reverse,
-                      num_consts=len(bconsts) + num_consts, num_carry=len(fl_k) + len(fl_c))
-    g_k, g_c, g_x = _split(res, len(fl_k), len(fl_c))
-    grads: list = [None] * len(args)
-    for i, g in zip(fl_c, g_c):
-        grads[i] = g
-    for i, g in zip(fl_k, g_k):
-        grads[num_consts + i] = g
-    for i, g in zip(fl_x, g_x):
-        grads[num_consts + num_carry + i] = g
-    return grads
+    from .scan_vjp import scan_vjp
+    return scan_vjp(ct, args, out, scan_p, jaxpr, length, reverse, num_consts, num_carry)
 
 
 def _scan_batch(args, dims, *, jaxpr, length, reverse, num_consts, num_carry):
@@ -478,8 +423,18 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
 
     jaxpr, consts, c_leaves, y_tree = _trace_loop_body("lax.scan", "the scanned function", body,
                                                        c_leaves, c_tree, x_avals)
-    outs = scan_p.bind(*consts, *c_leaves, *x_leaves, jaxpr=jaxpr, length=length,
-                       reverse=bool(reverse), num_consts=len(consts), num_carry=len(c_leaves))
+    trace = current_trace()
+    if isinstance(trace, RecordingTrace) and any(_owned(a, trace) for a in
+                                                 list(consts) + c_leaves + x_leaves):
+        # under grad: the forward scan stacks the residuals its VJP will read
+        from .scan_vjp import bind_forward_with_residuals
+        outs = bind_forward_with_residuals(
+            scan_p, jaxpr, consts, c_leaves, x_leaves, length, bool(reverse),
+            tuple(_maybe_active(c) for c in consts), tuple(_maybe_active(x) for x in x_leaves))
+    else:
+        outs = scan_p.bind(*consts, *c_leaves, *x_leaves, jaxpr=jaxpr, length=length,
+                           reverse=bool(reverse), num_consts=len(consts),
+                           num_carry=len(c_leaves))
     nk = len(c_leaves)
     return tree_unflatten(c_tree, list(outs[:nk])), tree_unflatten(y_tree, list(outs[nk:]))
 
@@ -500,6 +455,15 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     outs = while_p.bind(*cconsts, *bconsts, *c_leaves, cond_jaxpr=cj, body_jaxpr=bj,
                         cond_nconsts=len(cconsts), body_nconsts=len(bconsts))
     return tree_unflatten(c_tree, list(outs))
+
+
+def _owned(x, trace) -> bool:
+    return isinstance(x, RecordingTracer) and x._trace is trace
+
+
+def _maybe_active(x) -> bool:
+    """Whether some ``grad`` may ask for ``x``'s cotangent (a value recorded by one)."""
+    return isinstance(x, RecordingTracer)
 
 
 def _static_int(x):

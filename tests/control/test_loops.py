@@ -197,3 +197,26 @@ def test_other_loop_errors():
 def test_weak_initial_carry_takes_the_body_dtype():
     c, _ = lax.scan(lambda c, x: (c + jnp.sum(x), None), 0.0, np.ones((3, 2), np.float32))
     assert c.dtype == np.float32 and float(c) == 6.0
+
+
+def test_nested_gradients_through_scan_residuals():
+    """grad over x of (grad over w): the inner forward scan stacks residuals for its own VJP; the
+    outer gradient must flow through them (and through the scanned x the inner grad ignores)."""
+    def f(w, x, scan):
+        xs = jnp.stack([x, 2.0 * x, x * x])
+        if scan:
+            h, _ = lax.scan(lambda h, xt: (jnp.tanh(w * h + xt), None), 0.3, xs)
+        else:
+            h = 0.3
+            for t in range(3):
+                h = jnp.tanh(w * h + xs[t])
+        return h
+
+    def outer(x, scan):
+        return fg.grad(f)(0.7, x, scan)
+    want = fg.grad(outer)(0.4, False)
+    assert float(fg.grad(outer)(0.4, True)) == pytest.approx(float(want), rel=1e-10)
+    assert float(fg.jit(fg.grad(outer), static_argnums=1)(0.4, True)) == pytest.approx(float(want), rel=1e-10)
+    h_want = fg.hessian(lambda wx: f(wx[0], wx[1], False))(np.array([0.7, 0.4]))
+    h_got = fg.hessian(lambda wx: f(wx[0], wx[1], True))(np.array([0.7, 0.4]))
+    np.testing.assert_allclose(h_got, h_want, rtol=1e-9)
