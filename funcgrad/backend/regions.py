@@ -225,24 +225,142 @@ def region_out_shape(e, v) -> tuple:
     return _internal(v.aval.shape)
 
 
+def _plain_dot(e):
+    """``(lc, rc)`` of a float ``dot_general`` without batch dims on operands of equal dtype."""
+    if e.primitive.name != "dot_general":
+        return None
+    (lc, rc), (lb, rb) = e.params["dimension_numbers"]
+    la, ra, out = e.inputs[0].aval, e.inputs[1].aval, e.outputs[0].aval
+    if lb or rb or not (la.dtype == ra.dtype == out.dtype) or la.dtype.kind != "f":
+        return None
+    return tuple(lc), tuple(rc)
+
+
+def _uses(jaxpr) -> dict:
+    n: dict = {}
+    for a in [a for e in jaxpr.eqns for a in e.inputs] + list(jaxpr.outvars):
+        if isinstance(a, Var):
+            n[id(a)] = n.get(id(a), 0) + 1
+    return n
+
+
+def hoist_input_matmuls(jaxpr: Jaxpr, nc: int, nk: int):
+    """``x_t @ W`` (``x`` scanned, ``W`` a constant) for every ``t`` is one matmul over the
+    stacked ``xs`` before the loop (a big GEMM instead of ``length`` small ones). Returns the
+    body with each such product read from a new scanned input, and ``[(x index, const index,
+    transposed const)]`` for those inputs."""
+    C, X = jaxpr.invars[:nc], jaxpr.invars[nc + nk:]
+    c_pos = {id(v): i for i, v in enumerate(C)}
+    x_pos = {id(v): i for i, v in enumerate(X)}
+    subst, eqns, new_in, hoisted = {}, [], [], []
+    for e in jaxpr.eqns:
+        d = _plain_dot(e)
+        lhs, rhs = e.inputs if d is not None else (None, None)
+        if (d is not None and isinstance(lhs, Var) and isinstance(rhs, Var)
+                and id(lhs) in x_pos and id(rhs) in c_pos and lhs.aval.ndim in (1, 2)
+                and rhs.aval.ndim == 2 and d[0] == (lhs.aval.ndim - 1,) and d[1] in ((0,), (1,))):
+            z = Var(e.outputs[0].aval)
+            subst[id(e.outputs[0])] = z
+            new_in.append(z)
+            hoisted.append((x_pos[id(lhs)], c_pos[id(rhs)], d[1] == (1,)))
+            continue
+        eqns.append(e)
+    if not hoisted:
+        return jaxpr, []
+    eqns = [_subst(e, subst) for e in eqns]
+    outs = [subst.get(id(a), a) if isinstance(a, Var) else a for a in jaxpr.outvars]
+    return Jaxpr([], list(jaxpr.invars) + new_in, eqns, outs), hoisted
+
+
+def _subst(e, subst):
+    if not any(isinstance(a, Var) and id(a) in subst for a in e.inputs):
+        return e
+    from ..core.ir import Eqn
+    ins = [subst.get(id(a), a) if isinstance(a, Var) else a for a in e.inputs]
+    return Eqn(e.primitive, ins, e.outputs, e.params, e.source)
+
+
+def hoist_accumulations(jaxpr: Jaxpr, nc: int, nk: int):
+    """A carry ``acc = acc + x_t^T m_t`` (a weight gradient in a backward scan) is one matmul
+    after the loop: ``acc + X^T M`` over the stacked ``x`` and ``m``. Returns the body with the
+    carry passed through and ``m`` as an extra stacked output, and ``[(carry index, x index,
+    x is the left operand, index of m among the extra outputs)]``."""
+    K, X = jaxpr.invars[nc:nc + nk], jaxpr.invars[nc + nk:]
+    x_pos = {id(v): i for i, v in enumerate(X)}
+    uses = _uses(jaxpr)
+    producer = {id(v): e for e in jaxpr.eqns for v in e.outputs}
+    drop, outs, extra, accs = set(), list(jaxpr.outvars), [], []
+    for i, (kin, kout) in enumerate(zip(K, jaxpr.outvars[:nk])):
+        add = producer.get(id(kout)) if isinstance(kout, Var) else None
+        if (add is None or add.primitive.name not in ("add", "add_any") or uses.get(id(kin)) != 1
+                or uses.get(id(kout)) != 1 or kin.aval.ndim != 2):
+            continue
+        others = [a for a in add.inputs if a is not kin]
+        if len(others) != 1 or not isinstance(others[0], Var) or uses.get(id(others[0])) != 1:
+            continue
+        dot = producer.get(id(others[0]))
+        d = dot and _plain_dot(dot)
+        if not d or d != ((0,), (0,)) or dot.outputs[0].aval.shape != kin.aval.shape:
+            continue
+        lhs, rhs = dot.inputs
+        if not (isinstance(lhs, Var) and isinstance(rhs, Var)) or lhs.aval.ndim != 2 \
+                or rhs.aval.ndim != 2:
+            continue
+        if id(lhs) in x_pos:
+            x_idx, m, x_left = x_pos[id(lhs)], rhs, True
+        elif id(rhs) in x_pos:
+            x_idx, m, x_left = x_pos[id(rhs)], lhs, False
+        else:
+            continue
+        drop.update((id(add), id(dot)))
+        outs[i] = kin
+        if not any(m is v for v in extra):
+            extra.append(m)
+        accs.append((i, x_idx, x_left, next(j for j, v in enumerate(extra) if v is m)))
+    if not accs:
+        return jaxpr, []
+    eqns = [e for e in jaxpr.eqns if id(e) not in drop]
+    return Jaxpr([], jaxpr.invars, eqns, outs + extra), accs
+
+
 def gen_scan(em: Emitter, e) -> str:
     p = e.params
     jaxpr, T, nc, nk = p["jaxpr"], p["length"], p["num_consts"], p["num_carry"]
     nx = len(e.inputs) - nc - nk
+    n_user_ys = len(e.outputs) - nk
     c, k, x = _args("c", nc), _args("k", nk), _args("x", nx)
+    x_shapes = region_in_shapes(e)[nc + nk:]
+    jaxpr, hoisted = hoist_input_matmuls(jaxpr, nc, nk)
+    jaxpr, accs = hoist_accumulations(jaxpr, nc, nk)
+    lines, xs = [], list(x)
+    for xi, ci, tr in hoisted:
+        n = em.fresh("hx")
+        s = x_shapes[xi]
+        flat = x[xi] if len(s) == 2 else f"{x[xi]}.reshape(({s[0] * s[1]}, {s[2]}))"
+        lines.append(f"    {n} = np.dot({flat}, {c[ci]}{'.T' if tr else ''})"
+                     + ("" if len(s) == 2 else f".reshape(({s[0]}, {s[1]}, -1))"))
+        xs.append(n)
     ys = [(f"ys{j}", a.aval) for j, a in enumerate(jaxpr.outvars[nk:])]
-    lines = [f"    {n} = np.empty({_shape_text((T,) + _internal(a.shape))}, {_dt(a.dtype)})"
-             for n, a in ys]
+    lines += [f"    {n} = np.empty({_shape_text((T,) + _internal(a.shape))}, {_dt(a.dtype)})"
+              for n, a in ys]
     lines.append(f"    for it in range({T}):")
     lines.append(f"        t = {T - 1} - it" if p["reverse"] else "        t = it")
-    xt = [f"xt{j}" for j in range(nx)]
-    lines += [f"        {a} = {b}[t]" for a, b in zip(xt, x)]
+    xt = [f"xt{j}" for j in range(len(xs))]
+    lines += [f"        {a} = {b}[t]" for a, b in zip(xt, xs)]
     body, outs = em.body(jaxpr, c + k + xt, "        ")
     lines += body
     lines += [f"        {n}[t] = {o}" for (n, _), o in zip(ys, outs[nk:])]
     if nk:      # after the stores: a y may be the step's input carry
         lines.append(f"        {', '.join(k)}, = {', '.join(outs[:nk])},")
-    return em.function(em.fresh("scan_"), c + k + x, lines, k + [n for n, _ in ys])
+    for ki, xi, x_left, j in accs:
+        m, m_aval = ys[n_user_ys + j]
+        s = x_shapes[xi]
+        xf = f"{x[xi]}.reshape(({s[0] * s[1]}, {s[2]}))"
+        mf = f"{m}.reshape(({T * m_aval.shape[0]}, {m_aval.shape[1]}))"
+        prod = f"np.dot({xf}.T, {mf})" if x_left else f"np.dot({mf}.T, {xf})"
+        lines.append(f"    {k[ki]} = {k[ki]} + {prod}")
+    return em.function(em.fresh("scan_"), c + k + x, lines,
+                       k + [n for n, _ in ys[:n_user_ys]])
 
 
 def gen_while(em: Emitter, e) -> str:
@@ -351,6 +469,12 @@ def build(e) -> RegionCall | None:
         top = _CONTROL[e.primitive.name](em, e)
     except Decline as d:
         _debug(f"region for {e.primitive.name} declined: {d}")
+        return None
+    except Exception as err:     # a generator bug must not break the program: run impl instead
+        import warnings
+        warnings.warn(f"funcgrad.jit: could not generate the native region of a "
+                      f"{e.primitive.name} ({type(err).__name__}: {err}); its loop runs in "
+                      "Python. Please report this.", RuntimeWarning, stacklevel=2)
         return None
     src = em.module()
     name = f"r_{cache.source_hash(src)}"

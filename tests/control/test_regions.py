@@ -131,3 +131,31 @@ def test_compiled_while_grad_memory_grows_with_the_iterations_run(tmp_path):
     small, big = growth_kb(10), growth_kb(300)
     per_iteration_kb = (big - small) / 290
     assert 500 < per_iteration_kb < 2000, (small, big)   # 781 KB per carry (x2 at most for doubling)
+
+
+@pytest.mark.parametrize("batch", [None, 5])
+def test_hoisted_matmuls_match_eager(batch):
+    """``x_t @ Wx`` over the stacked xs before the loop, and the weight-gradient accumulations
+    ``sum_t x_t^T dz_t`` after it (``regions.hoist_*``), give the eager numbers."""
+    from funcgrad.backend import regions
+    rng = np.random.RandomState(2)
+    T, I, H = 6, 3, 4
+    xs = rng.randn(T, I) if batch is None else rng.randn(T, batch, I)
+    Wx, Wh, Wt = rng.randn(I, H) * 0.5, rng.randn(H, H) * 0.5, rng.randn(H, I) * 0.5
+
+    def loss(Wx, Wh, Wt, xs):
+        def step(h, x):
+            h = jnp.tanh(x @ Wx + h @ Wh + jnp.dot(x, Wt.T))
+            return h, jnp.sum(h ** 2)
+        h0 = jnp.zeros(H) if batch is None else jnp.zeros((batch, H))
+        h, ys = lax.scan(step, h0, xs)
+        return jnp.sum(ys) + jnp.sum(h)
+    want = fg.value_and_grad(loss, argnums=(0, 1, 2, 3))(Wx, Wh, Wt, xs)
+    got = fg.jit(fg.value_and_grad(loss, argnums=(0, 1, 2, 3)))(Wx, Wh, Wt, xs)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
+    for g, w in zip(got[1], want[1]):
+        np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
+    srcs = [rc.source for rc in regions._LOADED.values() if f"range({T})" in rc.source]
+    assert any("hx" in s for s in srcs)                      # the input product was hoisted
+    if batch is not None:
+        assert any(".T, ys" in s for s in srcs)              # an accumulation was hoisted
