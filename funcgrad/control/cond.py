@@ -165,7 +165,8 @@ def _branch_mismatch(names, avals_list, paths, trees) -> ControlFlowError | None
     for k in range(len(avals_list[0])):
         col = [a[k] for a in avals_list]
         if any(not same_type(c, col[0]) for c in col[1:]):
-            what = paths[k] if k < len(paths) and paths[k] else f"output {k}"
+            what = (paths[k] if k < len(paths) and paths[k] else
+                    "the output" if len(avals_list[0]) == 1 else f"output {k}")
             return ControlFlowError(
                 f"branches of cond/switch at {where} return different types for {what}: "
                 + ", ".join(f"{n} returns {c}" for n, c in zip(names, col))

@@ -331,7 +331,8 @@ while_p = def_primitive(
 def _carry_error(what, paths, init_avals, out_avals_, fn_name) -> ControlFlowError | None:
     for k, (a, b) in enumerate(zip(init_avals, out_avals_)):
         if not same_type(a, b):
-            p = f"carry{paths[k]}" if k < len(paths) and paths[k] else f"carry leaf {k}"
+            p = (f"carry{paths[k]}" if k < len(paths) and paths[k] else
+                 "the carry" if len(init_avals) == 1 else f"carry leaf {k}")
             return ControlFlowError(
                 f"{what} at {user_frame_info()}: the carry changes type across iterations: {p} is "
                 f"{a} in the initial value but {fn_name} returns {b}. The carry must keep its "
