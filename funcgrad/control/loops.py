@@ -39,7 +39,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..core.avals import Aval, is_float
+from ..core.avals import Aval
 from ..core.errors import DTypeError, ShapeError
 from ..core.ir import Jaxpr, Var, aval_of_value
 from ..core.lowering import Driver
@@ -47,26 +47,14 @@ from ..core.primitive import Zero, def_primitive
 from ..core.source_info import user_frame_info
 from ..core.trace import RecordingTrace, RecordingTracer, Tracer, current_trace
 from ..core.tree_util import tree_flatten, tree_unflatten
-from ..primitives.elementwise import add, convert_element_type, instantiate, lt, zeros_like_aval
+from ..primitives.elementwise import add, convert_element_type, instantiate, lt
 from ..primitives.shape import shape_of
 from . import lowering_hook
 from .call import derived, stage
-from .subprograms import (DEPENDS_RULES, ControlFlowError, batch_jaxpr, batch_size, depends, leaf_avals,
-                          leaf_paths, out_avals, run, same_type, tangent_outputs, to_front,
-                          trace_fn, vjp_jaxpr, with_inputs, jvp_jaxpr)
+from .subprograms import (DEPENDS_RULES, ControlFlowError, batch_jaxpr, batch_size, depends,
+                          jvp_jaxpr, leaf_avals, out_avals, run, same_type, tangent_outputs,
+                          to_front, trace_fn, with_inputs)
 from .cond import leaf_paths_of
-
-
-def prune(jaxpr: Jaxpr) -> Jaxpr:
-    """Drop the equations no output depends on."""
-    live = {id(a) for a in jaxpr.outvars if isinstance(a, Var)}
-    kept = []
-    for e in reversed(jaxpr.eqns):
-        if any(id(v) in live for v in e.outputs):
-            kept.append(e)
-            live.update(id(a) for a in e.inputs if isinstance(a, Var))
-    kept.reverse()
-    return Jaxpr([], jaxpr.invars, kept, jaxpr.outvars)
 
 
 # =========================================================================== scan
@@ -544,5 +532,3 @@ def map(f: Callable, xs, *, batch_size: int | None = None):  # noqa: A001 - lax'
         flat_ys = t_ys if not flat_ys else [concatenate([a, b], 0) for a, b in zip(flat_ys, t_ys)]
     return tree_unflatten(out_tree, flat_ys)
 
-
-__all__ = ["scan", "while_loop", "fori_loop", "map", "scan_p", "while_p", "prune", "leaf_paths"]

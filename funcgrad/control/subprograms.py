@@ -19,10 +19,10 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..core.array import WeakArray
-from ..core.avals import Aval, is_float
+from ..core.avals import Aval
 from ..core.errors import FuncgradError
-from ..core.ir import Jaxpr, Literal, Var, aval_of_value
-from ..core.primitive import Marker, Zero
+from ..core.ir import Jaxpr, Var, aval_of_value
+from ..core.primitive import Zero
 from ..core.trace import Tracer, current_trace, eval_jaxpr, set_current_trace
 from ..core.tree_util import tree_flatten, tree_unflatten
 from ..primitives.elementwise import zeros_like_aval
@@ -99,9 +99,6 @@ def with_inputs(jaxpr: Jaxpr, invars: Sequence[Var], outvars=None) -> Jaxpr:
     return Jaxpr([], list(invars), jaxpr.eqns, list(jaxpr.outvars if outvars is None else outvars))
 
 
-def pad_inputs(jaxpr: Jaxpr, before: Sequence[Aval] = (), after: Sequence[Aval] = ()) -> Jaxpr:
-    """``jaxpr`` taking extra unused inputs of types ``before`` (first) and ``after`` (last)."""
-    return with_inputs(jaxpr, [Var(a) for a in before] + list(jaxpr.invars) + [Var(a) for a in after])
 
 
 def join_consts(programs: Sequence[tuple[Jaxpr, list]], n_args: int) -> tuple[list[Jaxpr], list]:
@@ -248,12 +245,8 @@ def batch_size(args, dims) -> int:
     return next(shape_of(a)[d] for a, d in zip(args, dims) if d is not None)
 
 
-def zeros_for(avals: Sequence[Aval]) -> list:
-    return [zeros_like_aval(a.strip_weak()) for a in avals]
 
 
-def floats(avals: Sequence[Aval]) -> list[bool]:
-    return [is_float(a.dtype) for a in avals]
 
 
 def run(jaxpr: Jaxpr, args) -> list:
@@ -267,11 +260,3 @@ def run(jaxpr: Jaxpr, args) -> list:
                 and not isinstance(a, Tracer)):
             args[i] = np.asarray(args[i], v.aval.dtype).view(WeakArray)
     return eval_jaxpr(jaxpr, [], args)
-
-
-def literal_value(a):
-    return a.val if isinstance(a, Literal) else None
-
-
-def is_marker(rule) -> bool:
-    return isinstance(rule, Marker)
