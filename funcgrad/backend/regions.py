@@ -82,9 +82,18 @@ class Emitter:
 
     # ------------------------------------------------------------------ sub-programs
 
-    def body(self, jaxpr: Jaxpr, in_names, ind: str):
+    def body(self, jaxpr: Jaxpr, in_names, ind: str, into=None):
         """Statements computing ``jaxpr`` on arrays named ``in_names``; returns
-        ``(lines, out_names)``."""
+        ``(lines, out_names)``. ``into`` maps var ids to the buffer (an expression) a kernel
+        computing that var writes into directly (a scan's ``ys[t]``); the ids actually written
+        so are added to ``into["done"]``."""
+        saved, self.into = getattr(self, "into", {}), (into if into is not None else {})
+        try:
+            return self._body(jaxpr, in_names, ind)
+        finally:
+            self.into = saved
+
+    def _body(self, jaxpr: Jaxpr, in_names, ind: str):
         env = {id(v): n for v, n in zip(jaxpr.invars, in_names)}
         lines: list[str] = []
         steps = plan(jaxpr).steps
@@ -117,6 +126,11 @@ class Emitter:
         for v, _ in k.outs:
             n = self.fresh()
             env[id(v)] = n
+            buf = self.into.get(id(v))
+            if buf is not None:          # written in place into the stacked output
+                lines.append(f"{ind}{n} = {buf}")
+                self.into.setdefault("done", set()).add(id(v))
+                continue
             lines.append(f"{ind}{n} = np.empty({_shape_text(_internal(v.aval.shape))}, "
                          f"{_dt(v.aval.dtype)})")
         args = ["0"] + ([str(k.sizes[0])] + [str(s) for s in k.sizes[1:]] if k.sizes else [])
@@ -347,9 +361,19 @@ def gen_scan(em: Emitter, e) -> str:
     lines.append(f"        t = {T - 1} - it" if p["reverse"] else "        t = it")
     xt = [f"xt{j}" for j in range(len(xs))]
     lines += [f"        {a} = {b}[t]" for a, b in zip(xt, xs)]
-    body, outs = em.body(jaxpr, c + k + xt, "        ")
+    # a y computed by a kernel this step is written straight into its slot ys[t] (no copy;
+    # a carry may keep referring to it: each slot is written once)
+    into: dict = {}
+    for (n, _), a in zip(ys, jaxpr.outvars[nk:]):
+        if isinstance(a, Var) and id(a) not in into and a not in jaxpr.invars:
+            into[id(a)] = f"{n}[t]"
+    body, outs = em.body(jaxpr, c + k + xt, "        ", into)
     lines += body
-    lines += [f"        {n}[t] = {o}" for (n, _), o in zip(ys, outs[nk:])]
+    done = into.get("done", set())
+    for (n, _), o, a in zip(ys, outs[nk:], jaxpr.outvars[nk:]):
+        if isinstance(a, Var) and id(a) in done and into.get(id(a)) == f"{n}[t]":
+            continue
+        lines.append(f"        {n}[t] = {o}")
     if nk:      # after the stores: a y may be the step's input carry
         lines.append(f"        {', '.join(k)}, = {', '.join(outs[:nk])},")
     for ki, xi, x_left, j in accs:
