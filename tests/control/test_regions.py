@@ -159,3 +159,43 @@ def test_hoisted_matmuls_match_eager(batch):
     assert any("hx" in s for s in srcs)                      # the input product was hoisted
     if batch is not None:
         assert any(".T, ys" in s for s in srcs)              # an accumulation was hoisted
+
+
+_NESTED = {
+    "int_carry": (lambda xs: lax.scan(lambda c, x: ((c[0] + 1, c[1] + x * c[0]), c[0] > 2),
+                                      (0, 0.0), xs), np.arange(5.0)),
+    "length_0": (lambda xs: lax.scan(lambda c, x: (c + x, c), 1.0, xs), np.zeros((0,))),
+    "scan_in_scan": (lambda xs: lax.scan(
+        lambda c, row: (c + lax.scan(lambda d, v: (d * 0.5 + v, d), 0.0, row)[0], jnp.sum(row)),
+        0.0, xs), np.arange(12.0).reshape(3, 4)),
+    "while_in_scan": (lambda xs: lax.scan(
+        lambda c, x: (lax.while_loop(lambda v: v < x, lambda v: v * 2.0 + 0.1, c), c), 0.5, xs),
+        np.array([1.0, 5.0, 3.0, 40.0])),
+    "scan_in_while": (lambda x: lax.while_loop(
+        lambda c: c[1] < 3,
+        lambda c: (lax.scan(lambda d, v: (jnp.tanh(d + v), None), c[0], jnp.ones((2, 3)))[0],
+                   c[1] + 1), (x, 0)), np.ones(3)),
+    "f32_fori": (lambda x: lax.fori_loop(0, 5, lambda i, c: c * np.float32(1.5) + i, x),
+                 np.float32(1.0)),
+    "grad_of_nested_scans": (fg.grad(lambda w: jnp.sum(lax.scan(
+        lambda c, row: (c + lax.scan(lambda d, v: (jnp.sin(d * w + v), d), 0.0, row)[0], None),
+        0.0, jnp.ones((3, 4)))[0])), 0.7),
+    "grad_of_switch_in_scan": (fg.grad(lambda x: jnp.sum(lax.scan(
+        lambda c, i: (lax.switch(i, [jnp.sin, jnp.cos, lambda v: v * v], c), c), x,
+        jnp.array([0, 2, 1, 2]))[1])), 0.4),
+    "grad_of_while_with_int_carries": (fg.grad(lambda x: lax.while_loop(
+        lambda c: c[1] < 4, lambda c: (c[0] * jnp.cos(c[0]), c[1] + 1, c[2] + c[0]),
+        (x, 0, x))[2]), 0.3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_NESTED))
+def test_nested_and_unusual_loops_compile_natively(name, count_interpreted):
+    f, x = _NESTED[name]
+    want = f(x)
+    del count_interpreted[:]
+    got = fg.jit(f)(x)
+    assert not count_interpreted
+    for a, b in zip(fg.tree_util.tree_leaves(want), fg.tree_util.tree_leaves(got)):
+        assert np.asarray(a).dtype == np.asarray(b).dtype
+        np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=1e-6)
