@@ -53,3 +53,12 @@ def test_bench_mlp_eager_gradients_match_hand_written_numpy():
     bench.check_agreement(params, x, t)
     med, best = bench.run(repeats=2, warmup=1, sizes=sizes, batch=6)
     assert set(med) == set(best) == {"funcgrad", "numpy"}
+
+
+def test_rnn_scan_beats_the_repeat_last_value_baseline(capsys):
+    rnn = _load("rnn_scan")
+    mse = rnn.main(steps=150, log_every=50)
+    out = capsys.readouterr().out
+    baseline = float(out.split("repeat-last-value")[1].split()[0])
+    assert "step   50  loss" in out
+    assert mse < 0.5 * baseline

@@ -21,7 +21,16 @@ def f_matrix(x):
     return jnp.sum(h ** 2) + jnp.max(x)
 
 
-FUNCS = [f_smooth, f_matrix]
+def f_scan_cond(x):
+    """Control flow (issue #10): a scan whose step takes a cond on the carry."""
+    def step(c, xt):
+        c = fg.lax.cond(jnp.sum(c) > 0.0, lambda v: jnp.tanh(v + xt), lambda v: v * xt, c)
+        return c, jnp.sum(c * c)
+    c, ys = fg.lax.scan(step, x, jnp.reshape(jnp.arange(8.0), (2, 4)) / 8.0)
+    return jnp.sum(c) + jnp.sum(ys)
+
+
+FUNCS = [f_smooth, f_matrix, f_scan_cond]
 
 
 @pytest.fixture(autouse=True, params=["python"])

@@ -48,6 +48,10 @@ class DriverCtx:
         self.avals_out = [v.aval for v in eqn.outputs]
         self._global = emit_global
 
+    def emit_global(self, name: str, value) -> str:
+        """Make ``value`` a global of the driver (a compiled region, a table); returns its name."""
+        return self._global(name, value)
+
     def lit(self, value, dtype) -> str:
         return literal(value, dtype)
 
@@ -315,7 +319,7 @@ class DriverWriter:
 
     def comment(self, e) -> None:
         where = f"   ({short(e.source)})" if e.source else ""
-        self.lines.append(f"    # {pp_eqn(e, self.names)[:110]}{where}")
+        self.lines.append(f"    # {pp_eqn(e, self.names).replace(chr(10), ' ')[:110]}{where}")
 
     # ----------------------------------------------------------------- the end
 

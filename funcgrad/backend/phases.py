@@ -72,7 +72,7 @@ def _matmul_rows(w, e, sp, b, shape_text) -> str:
     out = e.outputs[0]
     o = names(out)
     where = f"   ({short(e.source)})" if e.source else ""
-    w.lines.append(f"    # {pp_eqn(e, names)[:110]}{where}")
+    w.lines.append(f"    # {pp_eqn(e, names).replace(chr(10), ' ')[:110]}{where}")
     w.lines.append(f"    {o} = np.empty({shape_text(out.aval.shape)}, np.{out.aval.dtype.name})")
     w.fresh(out)
     rows = f"{b}[_lane]:{b}[_lane + 1]"

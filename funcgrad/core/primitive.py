@@ -68,6 +68,10 @@ class Primitive:
         # calls ``vjp_bwd(residuals, ct, **params) -> in_cts`` instead of ``vjp``
         self.vjp_fwd: Callable | None = None
         self.vjp_bwd: Callable | None = None
+        # facts a backend rewrite may rely on, set by the family files next to the record
+        self.reshapes = False        # only changes the shape (reshape, squeeze, expand_dims)
+        self.monoid: str | None = None   # "sum": an associative, commutative sum (add, add_any)
+        self.stacks_outputs = False  # a loop whose per-step outputs are stacked (scan)
         for slot, rule in zip(_SLOTS, (abstract_eval, impl, vjp, jvp, batch, lower)):
             if rule is None or not (callable(rule) or isinstance(rule, Marker)):
                 raise TypeError(f"primitive {name!r}: slot {slot!r} needs a rule or a marker, got {rule!r}")

@@ -116,3 +116,23 @@ from ._sorting import (associative_scan, cumlogsumexp, cummax, cummin, cumprod, 
 from ..primitives.special import bessel_i0e, bessel_i1e, erfc  # noqa: E402,F401
 from ._extras import (broadcasted_iota, clamp, collapse, dynamic_update_index_in_dim, exp2,  # noqa: E402,F401
                       iota, population_count, reduce_and, reduce_or, reduce_xor, split)
+# --------------------------------------------------------------------------- control flow (#10)
+from ..control.cond import cond, switch  # noqa: E402,F401
+from ..control.loops import fori_loop, map, scan, while_loop  # noqa: E402,F401,A004
+from ..control import while_grad as _while_grad  # noqa: E402,F401  (registers while_grad)
+
+
+def _native_region(ctx, *names, **params):
+    """Lower a control-flow equation to a compiled region (imported on first use: the backend
+    stays out of ``import funcgrad``)."""
+    from ..backend.regions import lower_region
+    return lower_region(ctx, *names, **params)
+
+
+def _register_regions():
+    from ..control import lowering_hook
+    for _name in ("cond", "scan", "while", "while_grad"):
+        lowering_hook.register(_name, _native_region)
+
+
+_register_regions()

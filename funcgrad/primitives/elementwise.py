@@ -670,6 +670,7 @@ def _identity_operand(value, side):
 
 
 for _p in (add_p, add_any_p):
+    _p.monoid = "sum"
     add_simplify(_p, _identity_operand(0, 1))
     add_simplify(_p, _identity_operand(0, 0))
 add_simplify(sub_p, _identity_operand(0, 1))

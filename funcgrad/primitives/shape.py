@@ -534,6 +534,7 @@ def _reshape_of_reshape(ctx, eqn, ins):
 
 
 for _p in _RESHAPES:
+    _p.reshapes = True
     add_simplify(_p, _same_type_is_identity)
     add_simplify(_p, _reshape_of_reshape)
 

@@ -79,7 +79,29 @@ def special(x):
     return jnp.sum(jnp.log1p(jnp.exp(x)) * jnp.arctan(x) + fg.nn.sigmoid(x * 2.0) ** 2 / (2.0 + jnp.cos(x)))
 
 
+def scan_rnn(x):
+    """An RNN over a 4-step sequence with ``lax.scan`` (the issue #10 control flow)."""
+    W = x[:9].reshape(3, 3)
+    xs = jnp.reshape(jnp.arange(12.0), (4, 3)) / 10.0 + x[9:12]
+
+    def step(h, xt):
+        h = jnp.tanh(W @ h + xt)
+        return h, jnp.sum(h ** 2)
+    h, ys = fg.lax.scan(step, x[:3], xs)
+    return jnp.sum(h) + jnp.sum(ys)
+
+
+def cond_fori(x):
+    """``lax.cond`` on a traced predicate inside a static ``fori_loop``."""
+    def body(i, c):
+        return fg.lax.cond(jnp.sum(c) > 0.0, lambda v: jnp.sin(v) * x + 0.1 * i,
+                           lambda v: v * v - x, c)
+    return jnp.sum(fg.lax.fori_loop(0, 3, body, x * 0.5))
+
+
 FUNCTIONS = [
+    ("scan_rnn", scan_rnn, 12),
+    ("cond_fori", cond_fori, 4),
     ("mlp_loss", mlp_loss, MLP_SIZE),
     ("softmax_xent", softmax_xent, 5),
     ("rosenbrock", rosenbrock, 6),
