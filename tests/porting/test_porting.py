@@ -31,9 +31,8 @@ JAX_METRICS = {
     "vae": {"test_elbo": (-37.580544, -38.649216)},
 }
 
-# Programs run by the test. vae.py needs lax.fori_loop (another issue): it joins this list
-# once funcgrad.lax.fori_loop exists (the test below checks that it is still missing).
-PROGRAMS = ["mlp_fromscratch", "stax_classifier", "advi"]
+# Programs run by the test (vae.py: grad inside fori_loop inside jit).
+PROGRAMS = ["mlp_fromscratch", "stax_classifier", "advi", "vae"]
 
 
 def port(source: str) -> str:
@@ -48,7 +47,7 @@ def port(source: str) -> str:
 
 
 def test_port_touches_only_import_lines():
-    for name in PROGRAMS + ["vae"]:
+    for name in PROGRAMS:
         src = (HERE / f"{name}.py").read_text()
         ported = port(src)
         changed = [(a, b) for a, b in zip(src.splitlines(), ported.splitlines()) if a != b]
@@ -88,11 +87,3 @@ def test_ported_program_float32_mode_matches_jax_default(name, tmp_path):
     for k in want:
         assert got[k] == pytest.approx(want[k], rel=1e-2, abs=5e-3), (k, got[k], want[k])
 
-
-def test_vae_waits_for_fori_loop():
-    """vae.py (grad inside fori_loop inside jit) is kept out of PROGRAMS only while
-    funcgrad.lax.fori_loop is missing; once it lands, add "vae" to PROGRAMS."""
-    import funcgrad.lax as lax
-    if hasattr(lax, "fori_loop"):
-        pytest.fail("funcgrad.lax.fori_loop exists now: add 'vae' to PROGRAMS in this file")
-    pytest.skip("funcgrad.lax.fori_loop not available yet")
