@@ -68,6 +68,137 @@ _f32_as_i32 = _bitcast(types.float32, types.int32, ir.IntType(32))
 _i64_as_f64 = _bitcast(types.int64, types.float64, ir.DoubleType())
 _f64_as_i64 = _bitcast(types.float64, types.int64, ir.IntType(64))
 
+
+# --------------------------------------------------------------------------- libm, vectorizable
+#
+# A call in a loop keeps LLVM from vectorizing it, even one in a branch that is never taken, so a
+# kernel with ``if big: s = math.sin(x)`` runs scalar (3-10 times slower). These calls carry a
+# ``vector-function-abi-variant`` attribute naming masked vector versions (_ZGV_LLVM_M<vf>v_...)
+# defined next to them: the vectorizer calls ``<name>_v<vf>m(x, mask)`` once per vector
+# iteration, which returns at once when no lane needs it and calls libm lane by lane otherwise.
+# The runtime library uses them for the rare out-of-range arguments (sin/cos beyond 8e5).
+
+def _masked_variant(module, scalar, vf):
+    """``<vf x R> @<scalar>_v<vf>m(<vf x A> x, <vf x i1> m)``: ``scalar`` on the set lanes (the
+    vector form of ``R scalar(A)``). Its test "is any lane set" is inlined into the kernel after
+    vectorization (``_inline_after_vectorizing``); the lane loop stays out of line."""
+    name = f"{scalar.name}_v{vf}m"
+    if name in module.globals:
+        return name
+    ret = ir.VectorType(scalar.function_type.return_type, vf)
+    arg = ir.VectorType(scalar.function_type.args[0], vf)
+    fnty = ir.FunctionType(ret, [arg, ir.VectorType(ir.IntType(1), vf)])
+    lanes_fn = ir.Function(module, fnty, name + "_lanes")
+    lanes_fn.linkage = "linkonce_odr"
+    for a in ("noinline", "readnone", "nounwind", "cold"):
+        lanes_fn.attributes.add(a)
+    b = ir.IRBuilder(lanes_fn.append_basic_block("entry"))
+    out = b.alloca(ret)
+    b.store(ir.Constant(ret, None), out)
+    for i in range(vf):
+        idx = ir.Constant(ir.IntType(32), i)
+        with b.if_then(b.extract_element(lanes_fn.args[1], idx)):
+            v = b.call(scalar, [b.extract_element(lanes_fn.args[0], idx)])
+            b.store(b.insert_element(b.load(out), v, idx), out)
+    b.ret(b.load(out))
+
+    fn = ir.Function(module, fnty, name)
+    fn.linkage = "weak_odr"
+    for a in ("alwaysinline", "readnone", "nounwind"):
+        fn.attributes.add(a)
+    entry, work, done = (fn.append_basic_block(n) for n in ("entry", "work", "done"))
+    b = ir.IRBuilder(entry)
+    lanes = b.bitcast(fn.args[1], ir.IntType(vf))
+    b.cbranch(b.icmp_unsigned("!=", lanes, ir.Constant(ir.IntType(vf), 0)), work, done)
+    b.position_at_end(work)
+    res = b.call(lanes_fn, list(fn.args))
+    b.branch(done)
+    b.position_at_end(done)
+    phi = b.phi(ret)
+    phi.add_incoming(ir.Constant(ret, None), entry)
+    phi.add_incoming(res, work)
+    b.ret(phi)
+    return name
+
+
+def _inline_after_vectorizing() -> None:
+    """Numba's last pipeline vectorizes loops after its inliner ran, so the masked variants
+    called by vectorized kernels are inlined by an extra always-inline pass on libraries that
+    use them (only those: other Numba code is untouched)."""
+    from numba.core.codegen import CPUCodeLibrary
+    if getattr(CPUCodeLibrary, "_fg_inline_variants", False):
+        return
+    real = CPUCodeLibrary._optimize_final_module
+
+    def optimize_final_module(self):
+        real(self)
+        mod = self._final_module
+        if not any(f.name.startswith("fg_libm_") and f.name.endswith("m") for f in mod.functions):
+            return
+        import llvmlite.binding as llb
+        pto = llb.create_pipeline_tuning_options(speed_level=0)
+        pb = llb.create_pass_builder(self._codegen._tm, pto)
+        pm = llb.create_new_module_pass_manager()
+        pm.add_always_inliner_pass()
+        pm.add_simplify_cfg_pass()
+        pm.run(mod, pb)
+
+    CPUCodeLibrary._optimize_final_module = optimize_final_module
+    CPUCodeLibrary._fg_inline_variants = True
+
+
+_inline_after_vectorizing()
+
+
+def _libm_call(wrapper: str, nb_ret, nb_arg, ll_ret, ll_arg, body):
+    """An intrinsic ``f(x)``: ``body(builder, module, x)`` (libm calls) in a function ``wrapper``
+    the vectorizer replaces by its masked vector variants, so the calling loop stays vectorized."""
+    @intrinsic
+    def call(typingctx, x):
+        if x != nb_arg:
+            return None
+
+        def codegen(context, builder, signature, args):
+            mod = builder.module
+            w = mod.globals.get(wrapper)
+            if w is None:
+                w = ir.Function(mod, ir.FunctionType(ll_ret, [ll_arg]), wrapper)
+                w.linkage = "linkonce_odr"
+                wb = ir.IRBuilder(w.append_basic_block("entry"))
+                wb.ret(body(wb, mod, w.args[0]))
+                variants = ",".join(f"_ZGV_LLVM_M{vf}v_{wrapper}({_masked_variant(mod, w, vf)})"
+                                    for vf in (2, 4, 8, 16))
+                for a in ("nounwind", "noinline", "readnone"):
+                    w.attributes.add(a)
+                # a string attribute (llvmlite knows only keywords): written as LLVM prints it
+                set.add(w.attributes, f'"vector-function-abi-variant"="{variants}"')
+            return builder.call(w, args)
+        return nb_ret(nb_arg), codegen
+    return call
+
+
+def _libm(builder, module, name, llty, x):
+    from numba.core import cgutils
+    return builder.call(cgutils.get_or_insert_function(module, ir.FunctionType(llty, [llty]), name), [x])
+
+
+def _sincosf_packed(b, mod, x):
+    """sinf(x) and cosf(x) in one double: the bits of sin above those of cos."""
+    f, i32, i64 = ir.FloatType(), ir.IntType(32), ir.IntType(64)
+    s = b.zext(b.bitcast(_libm(b, mod, "sinf", f, x), i32), i64)
+    c = b.zext(b.bitcast(_libm(b, mod, "cosf", f, x), i32), i64)
+    return b.bitcast(b.or_(b.shl(s, ir.Constant(i64, 32)), c), ir.DoubleType())
+
+
+_LIBM = {
+    "libm_sincos_f32": _libm_call("fg_libm_sincosf", types.float64, types.float32, ir.DoubleType(),
+                                  ir.FloatType(), _sincosf_packed),
+    "libm_sin_f64": _libm_call("fg_libm_sin", types.float64, types.float64, ir.DoubleType(), ir.DoubleType(),
+                               lambda b, m, x: _libm(b, m, "sin", ir.DoubleType(), x)),
+    "libm_cos_f64": _libm_call("fg_libm_cos", types.float64, types.float64, ir.DoubleType(), ir.DoubleType(),
+                               lambda b, m, x: _libm(b, m, "cos", ir.DoubleType(), x)),
+}
+
 _RT = None
 _KERNELS: dict[str, object] = {}
 compile_log: list[tuple[str, str, float]] = []    # (kernel name, signature, seconds)
@@ -85,7 +216,7 @@ def runtime():
         cache.write_once(path, src)
         _RT = cache.load_module(f"_funcgrad_{name}", path, {
             "njit": njit, "i32_as_f32": _i32_as_f32, "f32_as_i32": _f32_as_i32,
-            "i64_as_f64": _i64_as_f64, "f64_as_i64": _f64_as_i64})
+            "i64_as_f64": _i64_as_f64, "f64_as_i64": _f64_as_i64, **_LIBM})
         for v in vars(_RT).values():
             if isinstance(v, numba.core.registry.CPUDispatcher):
                 _guard_cache(v)
