@@ -372,17 +372,27 @@ def cos_f32(x):
 
 @njit(**_FLAGS)
 def idiv(a, b):
-    """Integer division rounding toward zero (C, ``lax.div``); division by zero gives 0."""
-    bb = b if b != 0 else 1
-    q = a // bb
+    """Integer division rounding toward zero (C, ``lax.div``); division by zero gives 0, and
+    ``MIN // -1`` wraps to MIN (as NumPy and XLA; a machine division would trap or give 0).
+    Every constant is built from the operands (``b - b + 1``) so that unsigned and signed
+    integers never unify to a float."""
+    zero = b - b
+    one = zero + 1
+    neg_one = b < zero and b + one == zero
+    bb = b if (b != zero and not neg_one) else one
+    q = a // bb                            # floor (Python semantics in Numba too)
     r = a - q * bb
-    q = q + 1 if (r != 0 and (r < 0) != (bb < 0)) else q
-    return q if b != 0 else 0 * q
+    q = q + one if (r != zero and (a < zero) != (bb < zero)) else q     # toward zero
+    q = (zero - a) if neg_one else q       # wraps for MIN
+    return q if b != zero else q - q
 
 
 @njit(**_FLAGS)
 def irem(a, b):
-    """Integer remainder with the sign of the dividend (C, ``lax.rem``); ``x rem 0`` is 0."""
-    bb = b if b != 0 else 1
+    """Integer remainder with the sign of the dividend (C, ``lax.rem``); ``x rem 0`` and
+    ``x rem -1`` are 0."""
+    zero = b - b
+    neg_one = b < zero and b + (zero + 1) == zero
+    bb = b if (b != zero and not neg_one) else zero + 1
     r = a - idiv(a, bb) * bb
-    return r if b != 0 else 0 * r
+    return r if (b != zero and not neg_one) else r - r
