@@ -216,8 +216,15 @@ def load_module(name: str, path: str, inject: dict) -> types.ModuleType:
 
 
 def forget_module(name: str) -> None:
-    """Drop module ``name`` (loaded by ``load_module``) from ``sys.modules``."""
-    sys.modules.pop(name, None)
+    """Drop module ``name`` (loaded by ``load_module``) from ``sys.modules``, and its source
+    from ``linecache`` (Numba reads it there when it compiles)."""
+    mod = sys.modules.pop(name, None)
+    path = getattr(mod, "__file__", None)
+    if path:                      # (Numba may have used a relative name)
+        base = os.path.basename(path)
+        for key in [k for k in list(linecache.cache) if k.endswith(base)]:
+            if os.path.abspath(key) == path:
+                linecache.cache.pop(key, None)
 
 
 def exec_source(name: str, source: str, filename: str, inject: dict) -> types.ModuleType:
