@@ -310,9 +310,16 @@ THREADS = """
 
 
 def test_threads_compiling_different_functions_at_once_do_not_deadlock(tmp_path):
-    """A cold cache, 3 threads, >= 3 new kernels each: the fork-based parallel compile hung."""
-    out = run_child(tmp_path, THREADS.format(n=3, scale=1.5), timeout=240)
-    assert out["ok"], out
+    """A cold cache, 2 threads, >= 3 new kernels each: the fork-based parallel compile hung
+    (a forked child waited for a lock held by a thread it does not have). Nothing forks now
+    (JAX also warns whenever a process forks beside it)."""
+    body = ("forks = []\nos.register_at_fork(before=lambda: forks.append(1))\n"
+            + textwrap.dedent(THREADS.format(n=2, scale=1.5))
+            + "out['ok'] = out['ok'] and not forks\n"
+              "from funcgrad.backend import compile as nb\n"
+              "out['compiled'] = len(nb.compile_log)\n")
+    out = run_child(tmp_path, body, timeout=240)
+    assert out["ok"] and out["compiled"] >= 6, out
 
 
 def test_threads_making_the_first_call_of_the_same_function(cache):
@@ -362,17 +369,6 @@ def test_fork_after_use(cache):
     """
     out = run_child(cache, body)
     assert out["ok"], out
-
-
-def test_the_parallel_compile_does_not_fork(tmp_path):
-    """Forking beside other threads deadlocks; JAX warns whenever a process forks."""
-    body = ("forks = []\nos.register_at_fork(before=lambda: forks.append(1))\n"
-            + textwrap.dedent(THREADS.format(n=1, scale=2.5))
-            + "out['ok'] = out['ok'] and not forks\n"
-              "from funcgrad.backend import compile as nb\n"
-              "out['compiled'] = len(nb.compile_log)\n")
-    out = run_child(tmp_path, body)
-    assert out["ok"] and out["compiled"] >= 3, out
 
 
 def test_ctrl_c_during_a_cold_compile_leaves_no_child_process(tmp_path):
