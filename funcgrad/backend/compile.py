@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -356,6 +357,24 @@ def _warn_damaged(what: str) -> None:
                       RuntimeWarning, stacklevel=5)
 
 
+@contextlib.contextmanager
+def _entry_lock(c):
+    """An exclusive ``flock`` on ``<base>.lock`` while an entry is saved with its manifest, or
+    checked and loaded, so that processes sharing the cache never see one without the other."""
+    try:
+        import fcntl
+        fd = os.open(os.path.join(c._cache_path, c._impl.filename_base + ".lock"),
+                     os.O_CREAT | os.O_RDWR, 0o666)
+    except (ImportError, OSError):    # no flock (Windows), or no directory: unlocked
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)                  # (closing releases the lock)
+
+
 def _guard_cache(disp) -> None:
     """Check Numba's cache entry of ``disp`` against its manifest before loading it; make a
     corrupt entry a recompilation and an unwritable cache a warning, not an exception."""
@@ -368,10 +387,11 @@ def _guard_cache(disp) -> None:
         if not cache.usable():
             return None
         try:
-            if not _entry_intact(c):
-                _drop_cache_files(c)
-                return None
-            return load(sig, target_context)
+            with _entry_lock(c):
+                if not _entry_intact(c):
+                    _drop_cache_files(c)
+                    return None
+                return load(sig, target_context)
         except OSError as e:      # unreadable (another user's files, deleted directory...)
             cache.mark_unusable(e)
             return None
@@ -384,19 +404,19 @@ def _guard_cache(disp) -> None:
         if not cache.usable():
             return None
         try:
-            save(sig, data)
-        except Exception:
-            _drop_cache_files(c)
-            try:
-                save(sig, data)
-            except Exception as e:   # an unwritable cache is not an error: the code still runs
-                cache.mark_unusable(e)
-                return None
-        manifest, _, files = _entry_files(c)
-        try:
-            cache.write_bytes_atomic(manifest, cache.file_digest(files).encode())
-        except OSError:
-            pass                     # no manifest: the entry is compiled again next time
+            with _entry_lock(c):
+                try:
+                    save(sig, data)
+                except Exception:
+                    _drop_cache_files(c)
+                    save(sig, data)
+                manifest, _, files = _entry_files(c)
+                try:
+                    cache.write_bytes_atomic(manifest, cache.file_digest(files).encode())
+                except OSError:
+                    pass             # no manifest: the entry is compiled again next time
+        except Exception as e:   # an unwritable cache is not an error: the code still runs
+            cache.mark_unusable(e)
         return None
 
     c.load_overload, c.save_overload = safe_load, safe_save
@@ -411,7 +431,7 @@ def _drop_cache_files(c) -> None:
     except OSError:
         return
     for fn in names:
-        if fn.startswith(base + "."):
+        if fn.startswith(base + ".") and not fn.endswith(".lock"):
             try:
                 os.unlink(os.path.join(path, fn))
             except OSError:
