@@ -11,8 +11,13 @@ Layout (``$FUNCGRAD_CACHE_DIR`` or ``~/.cache/funcgrad``)::
 Numba's cache key ignores globals and callees, so everything a kernel depends on is in its source
 (hashed into its name) or in the runtime library, and the directory name carries a hash of the
 backend's own source: editing the backend starts a new directory. Files are written to a temporary
-name and renamed (atomic), never rewritten; a file whose content does not match its hash (corrupt
-or truncated) is detected on load and written again.
+name and renamed (atomic), never rewritten, readable by everyone (0644: a cache can be shared); a
+file whose content does not match its hash (corrupt or truncated) is detected on load and written
+again. Each Numba entry (index + object files) gets a ``.sha256`` manifest of its content and its
+source, checked before it is loaded (``numba_backend._guard_cache``).
+
+An unusable directory (not creatable, read-only, full, unreadable files, deleted while running)
+is never an error: ``mark_unusable`` warns once and the backend compiles in memory from then on.
 
 This module does not import numba (the Python backend uses it too).
 """
@@ -20,13 +25,20 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import linecache
 import os
 import sys
 import tempfile
+import threading
 import types
+import warnings
+import weakref
 
 _DIR: str | None = None
 _DIR_ENV: str | None = None
+_UNUSABLE: str | None = None        # why the cache directory cannot be used (None: it can)
+_LOCK = threading.RLock()           # module loading and the directory state
+_LINECACHE: dict[str, int] = {}     # linecache entries of exec_source: live functions
 
 
 def source_hash(text: str, n: int = 16) -> str:
@@ -72,24 +84,65 @@ def root_dir() -> str:
 
 
 def cache_dir() -> str:
-    """The versioned cache directory (created on first use; re-read if the env var changes)."""
-    global _DIR, _DIR_ENV
+    """The versioned cache directory (created on first use; re-read if the env var changes).
+    Never raises: if it cannot be created or written, the cache is marked unusable (see
+    ``usable``) and the path is still returned (it names generated files in tracebacks)."""
+    global _DIR, _DIR_ENV, _UNUSABLE
     env = os.environ.get("FUNCGRAD_CACHE_DIR", "")
-    if _DIR is None or env != _DIR_ENV:
-        __version__ = _funcgrad_version()
-        py = f"{sys.version_info[0]}{sys.version_info[1]}"
-        opt = os.environ.get("NUMBA_OPT", "")   # kernels compiled at another level: own dir
-        name = f"fg-{__version__}-{_backend_hash()}-numba{_numba_version()}-py{py}" + \
-            (f"-O{opt}" if opt else "")
-        path = os.path.join(root_dir(), name)
-        os.makedirs(path, exist_ok=True)
-        _DIR, _DIR_ENV = path, env
+    if _DIR is not None and env == _DIR_ENV:
+        return _DIR
+    with _LOCK:
+        if _DIR is None or env != _DIR_ENV:
+            __version__ = _funcgrad_version()
+            py = f"{sys.version_info[0]}{sys.version_info[1]}"
+            opt = os.environ.get("NUMBA_OPT", "")   # kernels compiled at another level: own dir
+            name = f"fg-{__version__}-{_backend_hash()}-numba{_numba_version()}-py{py}" + \
+                (f"-O{opt}" if opt else "")
+            path = os.path.join(root_dir(), name)
+            _UNUSABLE = None
+            try:
+                os.makedirs(path, exist_ok=True)
+                fd, probe = tempfile.mkstemp(prefix=".probe-", dir=path)   # writable?
+                os.close(fd)
+                os.unlink(probe)
+            except OSError as e:
+                _DIR, _DIR_ENV = path, env
+                mark_unusable(e)
+                return path
+            _DIR, _DIR_ENV = path, env
     return _DIR
+
+
+def use_dir(path: str) -> None:
+    """Use ``path`` as the cache directory (the compile helper process: its parent's)."""
+    global _DIR, _DIR_ENV, _UNUSABLE
+    with _LOCK:
+        _DIR, _DIR_ENV, _UNUSABLE = path, os.environ.get("FUNCGRAD_CACHE_DIR", ""), None
+
+
+def usable() -> bool:
+    """False once the cache directory turned out unusable in this process (``mark_unusable``)."""
+    cache_dir()
+    return _UNUSABLE is None
+
+
+def mark_unusable(reason) -> None:
+    """Stop using the cache directory in this process; warn once (a ``RuntimeWarning``)."""
+    global _UNUSABLE
+    with _LOCK:
+        if _UNUSABLE is not None:
+            return
+        _UNUSABLE = f"{type(reason).__name__}: {reason}" if isinstance(reason, BaseException) \
+            else str(reason)
+    warnings.warn(f"funcgrad: the jit cache directory {_DIR} cannot be used ({_UNUSABLE}); "
+                  f"compiling in memory in this process (set FUNCGRAD_CACHE_DIR to a writable "
+                  f"directory to keep compiled code across processes)", RuntimeWarning, stacklevel=3)
 
 
 def write_once(path: str, text: str) -> bool:
     """Write ``text`` to ``path`` atomically unless an identical file is there. Returns True if it
-    (re)wrote the file. A file with other content (corrupt, truncated) is replaced."""
+    (re)wrote the file. A file with other content (corrupt, truncated) is replaced. A missing
+    directory (deleted while running) is created again. Raises ``OSError`` if it cannot write."""
     data = text.encode()
     try:
         with open(path, "rb") as f:
@@ -98,10 +151,15 @@ def write_once(path: str, text: str) -> bool:
     except FileNotFoundError:
         pass
     d = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".py", dir=d)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".py", dir=d)
+    except FileNotFoundError:
+        os.makedirs(d, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".py", dir=d)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o644)       # mkstemp makes 0600 files: others sharing the cache read them
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -112,30 +170,117 @@ def write_once(path: str, text: str) -> bool:
     return True
 
 
+def write_bytes_atomic(path: str, data: bytes) -> None:
+    """``data`` to ``path`` through a temporary file and a rename (0644)."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def file_digest(paths) -> str:
+    """sha256 over the names and contents of ``paths`` (in the given order)."""
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(os.path.basename(p).encode() + b"\0")
+        with open(p, "rb") as f:
+            h.update(f.read())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
 def load_module(name: str, path: str, inject: dict) -> types.ModuleType:
-    """Import the file ``path`` as module ``name`` with ``inject`` pre-set in its namespace."""
+    """Import the file ``path`` as module ``name`` with ``inject`` pre-set in its namespace.
+    Thread-safe: the module is published in ``sys.modules`` only once it has run to the end."""
     mod = sys.modules.get(name)
     if mod is not None and getattr(mod, "__file__", None) == path:
         return mod
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = importlib.util.module_from_spec(spec)
-    mod.__dict__.update(inject)
-    sys.modules[name] = mod
-    try:
+    with _LOCK:
+        mod = sys.modules.get(name)
+        if mod is not None and getattr(mod, "__file__", None) == path:
+            return mod
+        spec = importlib.util.spec_from_file_location(name, path)
+        mod = importlib.util.module_from_spec(spec)
+        mod.__dict__.update(inject)
         spec.loader.exec_module(mod)
-    except BaseException:
-        sys.modules.pop(name, None)
-        raise
+        sys.modules[name] = mod
     return mod
+
+
+def forget_module(name: str) -> None:
+    """Drop module ``name`` (loaded by ``load_module``) from ``sys.modules``, and its source
+    from ``linecache`` (Numba reads it there when it compiles)."""
+    mod = sys.modules.pop(name, None)
+    path = getattr(mod, "__file__", None)
+    if path:                      # (Numba may have used a relative name)
+        base = os.path.basename(path)
+        for key in [k for k in list(linecache.cache) if k.endswith(base)]:
+            if os.path.abspath(key) == path:
+                linecache.cache.pop(key, None)
 
 
 def exec_source(name: str, source: str, filename: str, inject: dict) -> types.ModuleType:
-    """Run ``source`` as a fresh module (no file needed; used by the Python backend and for
-    drivers). ``filename`` shows in tracebacks (its text is put in ``linecache``)."""
-    import linecache
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    r"""Run ``source`` as a fresh module (no file needed; used by the Python backend and for
+    drivers). ``filename`` shows in tracebacks: its text is in ``linecache`` while a function
+    the source defines is alive (dropping a jitted program, or ``clear_cache``, releases it).
+
+    >>> m = exec_source("_fg_doc", "def f():\n    return 1\n", "<fg-doc-example>", {})
+    >>> import gc, linecache; "<fg-doc-example>" in linecache.cache
+    True
+    >>> del m; _ = gc.collect(); "<fg-doc-example>" in linecache.cache
+    False
+    """
     mod = types.ModuleType(name)
     mod.__file__ = filename
     mod.__dict__.update(inject)
-    exec(compile(source, filename, "exec"), mod.__dict__)
+    code = compile(source, filename, "exec")
+    with _LOCK:
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        _LINECACHE[filename] = _LINECACHE.get(filename, 0)
+    try:
+        exec(code, mod.__dict__)
+    finally:
+        fns = [v for v in list(mod.__dict__.values())
+               if isinstance(v, types.FunctionType) and v.__code__.co_filename == filename]
+        with _LOCK:
+            _LINECACHE[filename] += len(fns)
+            if not _LINECACHE[filename]:
+                del _LINECACHE[filename]     # nothing to show it for (kept for a traceback now)
+        for fn in fns:
+            weakref.finalize(fn, _release_source, filename)
     return mod
+
+
+def _release_source(filename: str) -> None:
+    with _LOCK:
+        n = _LINECACHE.get(filename, 0) - 1
+        if n > 0:
+            _LINECACHE[filename] = n
+            return
+        _LINECACHE.pop(filename, None)
+        linecache.cache.pop(filename, None)
+
+
+def forget_source(filename: str) -> None:
+    """Remove ``filename``'s text that ``exec_source`` put in ``linecache`` now."""
+    with _LOCK:
+        _LINECACHE.pop(filename, None)
+        linecache.cache.pop(filename, None)
+
+
+def forget_sources() -> int:
+    """Remove every ``linecache`` entry ``exec_source`` made; returns how many."""
+    with _LOCK:
+        names = list(_LINECACHE)
+        for fn in names:
+            linecache.cache.pop(fn, None)
+        _LINECACHE.clear()
+    return len(names)

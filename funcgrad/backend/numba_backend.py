@@ -5,17 +5,28 @@
   and bit-cast intrinsics injected, so its compiled code is cached there too.
 - Each kernel is its own ``k_<hash>.py`` file with one ``@njit(cache=True)`` function: a new process
   loads it from Numba's cache instead of compiling, and programs share kernels.
-- Numba's cache files are guarded: a corrupt index or data file (unpickling fails) is reported,
-  dropped and recompiled instead of crashing the call.
+- Numba's cache entries are guarded: each has a content hash checked before loading; a damaged,
+  swapped or unverified entry is dropped and recompiled instead of giving wrong results or
+  crashing; an unusable cache directory means compiling in memory (one warning).
+- Loading is thread-safe (a lock per kernel); many new kernels compile on two cores with a helper
+  process (``subprocess``, never ``fork``).
 """
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
+import threading
 import time
 import warnings
+from collections import OrderedDict
 
 import numba
+import numpy as np
 from llvmlite import ir
 from numba import njit, types
 from numba.core import errors as nb_errors
@@ -68,71 +79,359 @@ _f32_as_i32 = _bitcast(types.float32, types.int32, ir.IntType(32))
 _i64_as_f64 = _bitcast(types.int64, types.float64, ir.DoubleType())
 _f64_as_i64 = _bitcast(types.float64, types.int64, ir.IntType(64))
 
+
+# --------------------------------------------------------------------------- libm, vectorizable
+#
+# A call in a loop keeps LLVM from vectorizing it, even one in a branch that is never taken, so a
+# kernel with ``if big: s = math.sin(x)`` runs scalar (3-10 times slower). These calls carry a
+# ``vector-function-abi-variant`` attribute naming masked vector versions (_ZGV_LLVM_M<vf>v_...)
+# defined next to them: the vectorizer calls ``<name>_v<vf>m(x, mask)`` once per vector
+# iteration, which returns at once when no lane needs it and calls libm lane by lane otherwise.
+# The runtime library uses them for the rare out-of-range arguments (sin/cos beyond 8e5).
+
+def _masked_variant(module, scalar, vf):
+    """``<vf x R> @<scalar>_v<vf>m(<vf x A> x, <vf x i1> m)``: ``scalar`` on the set lanes (the
+    vector form of ``R scalar(A)``). Its test "is any lane set" is inlined into the kernel after
+    vectorization (``_inline_after_vectorizing``); the lane loop stays out of line."""
+    name = f"{scalar.name}_v{vf}m"
+    if name in module.globals:
+        return name
+    ret = ir.VectorType(scalar.function_type.return_type, vf)
+    arg = ir.VectorType(scalar.function_type.args[0], vf)
+    fnty = ir.FunctionType(ret, [arg, ir.VectorType(ir.IntType(1), vf)])
+    lanes_fn = ir.Function(module, fnty, name + "_lanes")
+    lanes_fn.linkage = "linkonce_odr"
+    for a in ("noinline", "readnone", "nounwind", "cold"):
+        lanes_fn.attributes.add(a)
+    b = ir.IRBuilder(lanes_fn.append_basic_block("entry"))
+    out = b.alloca(ret)
+    b.store(ir.Constant(ret, None), out)
+    for i in range(vf):
+        idx = ir.Constant(ir.IntType(32), i)
+        with b.if_then(b.extract_element(lanes_fn.args[1], idx)):
+            v = b.call(scalar, [b.extract_element(lanes_fn.args[0], idx)])
+            b.store(b.insert_element(b.load(out), v, idx), out)
+    b.ret(b.load(out))
+
+    fn = ir.Function(module, fnty, name)
+    fn.linkage = "weak_odr"
+    for a in ("alwaysinline", "readnone", "nounwind"):
+        fn.attributes.add(a)
+    entry, work, done = (fn.append_basic_block(n) for n in ("entry", "work", "done"))
+    b = ir.IRBuilder(entry)
+    lanes = b.bitcast(fn.args[1], ir.IntType(vf))
+    b.cbranch(b.icmp_unsigned("!=", lanes, ir.Constant(ir.IntType(vf), 0)), work, done)
+    b.position_at_end(work)
+    res = b.call(lanes_fn, list(fn.args))
+    b.branch(done)
+    b.position_at_end(done)
+    phi = b.phi(ret)
+    phi.add_incoming(ir.Constant(ret, None), entry)
+    phi.add_incoming(res, work)
+    b.ret(phi)
+    return name
+
+
+def _inline_after_vectorizing() -> None:
+    """Numba's last pipeline vectorizes loops after its inliner ran, so the masked variants
+    called by vectorized kernels are inlined by an extra always-inline pass on libraries that
+    use them (only those: other Numba code is untouched)."""
+    from numba.core.codegen import CPUCodeLibrary
+    if getattr(CPUCodeLibrary, "_fg_inline_variants", False):
+        return
+    real = CPUCodeLibrary._optimize_final_module
+
+    def optimize_final_module(self):
+        real(self)
+        mod = self._final_module
+        if not any(f.name.startswith("fg_libm_") and f.name.endswith("m") for f in mod.functions):
+            return
+        import llvmlite.binding as llb
+        pto = llb.create_pipeline_tuning_options(speed_level=0)
+        pb = llb.create_pass_builder(self._codegen._tm, pto)
+        pm = llb.create_new_module_pass_manager()
+        pm.add_always_inliner_pass()
+        pm.add_simplify_cfg_pass()
+        pm.run(mod, pb)
+
+    CPUCodeLibrary._optimize_final_module = optimize_final_module
+    CPUCodeLibrary._fg_inline_variants = True
+
+
+_inline_after_vectorizing()
+
+
+def _libm_call(wrapper: str, nb_ret, nb_arg, ll_ret, ll_arg, body):
+    """An intrinsic ``f(x)``: ``body(builder, module, x)`` (libm calls) in a function ``wrapper``
+    the vectorizer replaces by its masked vector variants, so the calling loop stays vectorized."""
+    @intrinsic
+    def call(typingctx, x):
+        if x != nb_arg:
+            return None
+
+        def codegen(context, builder, signature, args):
+            mod = builder.module
+            w = mod.globals.get(wrapper)
+            if w is None:
+                w = ir.Function(mod, ir.FunctionType(ll_ret, [ll_arg]), wrapper)
+                w.linkage = "linkonce_odr"
+                wb = ir.IRBuilder(w.append_basic_block("entry"))
+                wb.ret(body(wb, mod, w.args[0]))
+                variants = ",".join(f"_ZGV_LLVM_M{vf}v_{wrapper}({_masked_variant(mod, w, vf)})"
+                                    for vf in (2, 4, 8, 16))
+                for a in ("nounwind", "noinline", "readnone"):
+                    w.attributes.add(a)
+                # a string attribute (llvmlite knows only keywords): written as LLVM prints it
+                set.add(w.attributes, f'"vector-function-abi-variant"="{variants}"')
+            return builder.call(w, args)
+        return nb_ret(nb_arg), codegen
+    return call
+
+
+def _libm(builder, module, name, llty, x):
+    from numba.core import cgutils
+    return builder.call(cgutils.get_or_insert_function(module, ir.FunctionType(llty, [llty]), name), [x])
+
+
+def _sincosf_packed(b, mod, x):
+    """sinf(x) and cosf(x) in one double: the bits of sin above those of cos."""
+    f, i32, i64 = ir.FloatType(), ir.IntType(32), ir.IntType(64)
+    s = b.zext(b.bitcast(_libm(b, mod, "sinf", f, x), i32), i64)
+    c = b.zext(b.bitcast(_libm(b, mod, "cosf", f, x), i32), i64)
+    return b.bitcast(b.or_(b.shl(s, ir.Constant(i64, 32)), c), ir.DoubleType())
+
+
+_LIBM = {
+    "libm_sincos_f32": _libm_call("fg_libm_sincosf", types.float64, types.float32, ir.DoubleType(),
+                                  ir.FloatType(), _sincosf_packed),
+    "libm_sin_f64": _libm_call("fg_libm_sin", types.float64, types.float64, ir.DoubleType(), ir.DoubleType(),
+                               lambda b, m, x: _libm(b, m, "sin", ir.DoubleType(), x)),
+    "libm_cos_f64": _libm_call("fg_libm_cos", types.float64, types.float64, ir.DoubleType(), ir.DoubleType(),
+                               lambda b, m, x: _libm(b, m, "cos", ir.DoubleType(), x)),
+}
+
 _RT = None
-_KERNELS: dict[str, object] = {}
+_RT_LOCK = threading.Lock()
+_KERNELS: OrderedDict[str, object] = OrderedDict()   # name -> dispatcher, least recently used first
+_KERNEL_LOCKS: dict[str, threading.RLock] = {}
+_GUARD = threading.Lock()                             # the two dicts above
+_KERNEL_CACHE_SIZE = [int(os.environ.get("FUNCGRAD_KERNEL_CACHE_SIZE", "2048") or 2048)]
 compile_log: list[tuple[str, str, float]] = []    # (kernel name, signature, seconds)
+
+
+def kernel_cache_size(n: int | None = None) -> int:
+    """The most kernel dispatchers this process keeps loaded (``$FUNCGRAD_KERNEL_CACHE_SIZE``,
+    default 2048); with ``n``, set it (evicting the least recently used ones). Programs keep
+    the kernels they use; an evicted kernel is loaded again (from the disk cache) when needed.
+
+    >>> old = kernel_cache_size(); kernel_cache_size(10)
+    10
+    >>> kernel_cache_size(old) == old
+    True
+    """
+    if n is not None:
+        if n < 1:
+            raise ValueError(f"kernel_cache_size must be at least 1, got {n}")
+        with _GUARD:
+            _KERNEL_CACHE_SIZE[0] = int(n)
+            _evict()
+    return _KERNEL_CACHE_SIZE[0]
+
+
+def clear_kernels() -> None:
+    """Forget every loaded kernel (live programs keep theirs)."""
+    with _GUARD:
+        while _KERNELS:
+            _forget_oldest()
+
+
+def _forget_oldest() -> None:
+    name, _ = _KERNELS.popitem(last=False)
+    cache.forget_module(f"_funcgrad_{name}")
+    lk = _KERNEL_LOCKS.get(name)
+    if lk is not None and lk.acquire(blocking=False):   # not in use by another thread
+        lk.release()
+        del _KERNEL_LOCKS[name]
+
+
+def _evict() -> None:
+    while len(_KERNELS) > _KERNEL_CACHE_SIZE[0]:
+        _forget_oldest()
+
+
+def _njit_in_memory(*args, **kwargs):
+    """``njit`` without Numba's disk cache (an unusable cache directory)."""
+    kwargs["cache"] = False
+    return njit(*args, **kwargs)
+
+
+def _load_source(modname: str, stem: str, source: str, inject: dict):
+    """(module, on_disk): ``source`` run as ``cache_dir/<stem>.py`` (so Numba caches its
+    functions), or in memory when the cache directory is unusable (one warning)."""
+    path = os.path.join(cache.cache_dir(), stem + ".py")
+    if cache.usable():
+        try:
+            cache.write_once(path, source)
+            return cache.load_module(modname, path, inject), True
+        except OSError as e:
+            cache.mark_unusable(e)
+        except RuntimeError as e:     # Numba: "cannot cache function ...: no locator available"
+            if "cannot cache" not in str(e):
+                raise
+            cache.mark_unusable(e)
+    return cache.exec_source(modname, source, path, dict(inject, njit=_njit_in_memory)), False
 
 
 def runtime():
     """The runtime library compiled by Numba (loaded from the cache directory)."""
     global _RT
     if _RT is None:
-        here = os.path.dirname(os.path.abspath(__file__))
-        with open(os.path.join(here, "runtime.py")) as f:
-            src = f.read()
-        name = f"rt_{cache.source_hash(src)}"
-        path = os.path.join(cache.cache_dir(), name + ".py")
-        cache.write_once(path, src)
-        _RT = cache.load_module(f"_funcgrad_{name}", path, {
-            "njit": njit, "i32_as_f32": _i32_as_f32, "f32_as_i32": _f32_as_i32,
-            "i64_as_f64": _i64_as_f64, "f64_as_i64": _f64_as_i64})
-        for v in vars(_RT).values():
-            if isinstance(v, numba.core.registry.CPUDispatcher):
-                _guard_cache(v)
+        with _RT_LOCK:
+            if _RT is None:
+                here = os.path.dirname(os.path.abspath(__file__))
+                with open(os.path.join(here, "runtime.py")) as f:
+                    src = f.read()
+                name = f"rt_{cache.source_hash(src)}"
+                rt, on_disk = _load_source(f"_funcgrad_{name}", name, src, {
+                    "njit": njit, "i32_as_f32": _i32_as_f32, "f32_as_i32": _f32_as_i32,
+                    "i64_as_f64": _i64_as_f64, "f64_as_i64": _f64_as_i64, **_LIBM})
+                if on_disk:
+                    for v in vars(rt).values():
+                        if isinstance(v, numba.core.registry.CPUDispatcher):
+                            _guard_cache(v)
+                _RT = rt
     return _RT
 
 
 # --------------------------------------------------------------------------- cache guard
+#
+# Numba's cache entry of a function is an index (``<base>.nbi``) and object files
+# (``<base>.<n>.nbc``). Numba trusts them: a swapped or bit-flipped object file gives wrong
+# results or crashes, in every later process. Each entry therefore gets a manifest
+# (``<base>.sha256``: a hash of the source, index and object files) written right after Numba
+# saves it, and an entry whose files do not match their manifest, or have none, is dropped and
+# compiled again before Numba loads it. Reading or writing errors make the cache unusable for
+# this process (compiling in memory, one warning).
+
+def _entry_files(c) -> tuple[str, str, list[str]]:
+    """(manifest path, index path, [source, index, *object files]) of Numba cache ``c``."""
+    base = c._impl.filename_base
+    path = c._cache_path
+    index = os.path.join(path, base + ".nbi")
+    try:
+        objs = sorted(f for f in os.listdir(path) if f.startswith(base + ".") and f.endswith(".nbc"))
+    except FileNotFoundError:
+        objs = []
+    source = c._py_func.__code__.co_filename
+    return (os.path.join(path, base + ".sha256"), index,
+            [source, index] + [os.path.join(path, f) for f in objs])
+
+
+def _entry_intact(c) -> bool:
+    """True if Numba's entry is absent, or present with files matching its manifest."""
+    manifest, index, files = _entry_files(c)
+    if not os.path.exists(index):
+        return True
+    try:
+        with open(manifest) as f:
+            recorded = f.read().strip()
+    except FileNotFoundError:
+        return False               # unverified (written by a process that did not finish)
+    if recorded != cache.file_digest(files):
+        _warn_damaged(f"{os.path.basename(index)[:-4]}: its files do not match their hash")
+        return False
+    return True
+
+
+_DAMAGE_WARNED: list[str] = []
+
+
+def _warn_damaged(what: str) -> None:
+    """One warning per process for damaged cache entries (each is dropped and recompiled)."""
+    with _GUARD:
+        first = not _DAMAGE_WARNED
+        _DAMAGE_WARNED.append(what)
+    if first:
+        warnings.warn(f"funcgrad: a damaged jit cache entry ({what}) was dropped and is compiled "
+                      f"again (further ones in this process are repaired silently)",
+                      RuntimeWarning, stacklevel=5)
+
+
+@contextlib.contextmanager
+def _entry_lock(c):
+    """An exclusive ``flock`` on ``<base>.lock`` while an entry is saved with its manifest, or
+    checked and loaded, so that processes sharing the cache never see one without the other."""
+    try:
+        import fcntl
+        fd = os.open(os.path.join(c._cache_path, c._impl.filename_base + ".lock"),
+                     os.O_CREAT | os.O_RDWR, 0o666)
+    except (ImportError, OSError):    # no flock (Windows), or no directory: unlocked
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)                  # (closing releases the lock)
+
 
 def _guard_cache(disp) -> None:
-    """Make a corrupt Numba cache file a recompilation instead of an exception."""
+    """Check Numba's cache entry of ``disp`` against its manifest before loading it; make a
+    corrupt entry a recompilation and an unwritable cache a warning, not an exception."""
     c = getattr(disp, "_cache", None)
     if c is None or not hasattr(c, "load_overload") or getattr(c, "_fg_guarded", False):
         return
     load, save = c.load_overload, c.save_overload
 
     def safe_load(sig, target_context):
+        if not cache.usable():
+            return None
         try:
-            return load(sig, target_context)
+            with _entry_lock(c):
+                if not _entry_intact(c):
+                    _drop_cache_files(c)
+                    return None
+                return load(sig, target_context)
+        except OSError as e:      # unreadable (another user's files, deleted directory...)
+            cache.mark_unusable(e)
+            return None
         except Exception as e:   # corrupt/partial index or data file
-            warnings.warn(f"funcgrad: dropping a corrupt Numba cache entry for "
-                          f"{disp.py_func.__name__} ({type(e).__name__}: {e}); recompiling",
-                          RuntimeWarning, stacklevel=2)
+            _warn_damaged(f"{disp.py_func.__name__}: {type(e).__name__}: {e}")
             _drop_cache_files(c)
             return None
 
     def safe_save(sig, data):
+        if not cache.usable():
+            return None
         try:
-            return save(sig, data)
-        except Exception:
-            _drop_cache_files(c)
-            try:
-                return save(sig, data)
-            except Exception:   # an unwritable cache is not an error: the code still runs
-                return None
+            with _entry_lock(c):
+                try:
+                    save(sig, data)
+                except Exception:
+                    _drop_cache_files(c)
+                    save(sig, data)
+                manifest, _, files = _entry_files(c)
+                try:
+                    cache.write_bytes_atomic(manifest, cache.file_digest(files).encode())
+                except OSError:
+                    pass             # no manifest: the entry is compiled again next time
+        except Exception as e:   # an unwritable cache is not an error: the code still runs
+            cache.mark_unusable(e)
+        return None
 
     c.load_overload, c.save_overload = safe_load, safe_save
     c._fg_guarded = True
 
 
 def _drop_cache_files(c) -> None:
-    impl = c._impl
-    prefix = impl.filename_base if hasattr(impl, "filename_base") else None
+    base = c._impl.filename_base
     path = c._cache_path
-    if prefix is None:
-        prefix = c._cache_file._index_name[:-len(".nbi")]
-    for fn in os.listdir(path):
-        if fn.startswith(prefix):
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return
+    for fn in names:
+        if fn.startswith(base + ".") and not fn.endswith(".lock"):
             try:
                 os.unlink(os.path.join(path, fn))
             except OSError:
@@ -148,28 +447,43 @@ def _numba_type(spec):
     if spec[0] == "scalar":
         return numba.from_dtype(spec[1])
     _, dtype, ndim = spec
-    return types.Array(numba.from_dtype(dtype), ndim, "C")
+    return types.Array(numba.from_dtype(np.dtype(dtype)), ndim, "C")
+
+
+def _kernel_lock(name: str) -> threading.RLock:
+    with _GUARD:
+        lk = _KERNEL_LOCKS.get(name)
+        if lk is None:
+            lk = _KERNEL_LOCKS[name] = threading.RLock()
+        return lk
 
 
 def load_kernel(name: str, source: str, signature=None):
     """The dispatcher of kernel ``name`` (``k_<hash>``) defined by ``source``; compiled (or loaded
-    from Numba's cache) for ``signature`` (a list of arg specs) right away when given."""
+    from Numba's cache) for ``signature`` (a list of arg specs) right away when given.
+    Thread-safe: one thread loads a kernel while others wait for it, and a dispatcher is
+    published only once its module has run."""
+    sig = None if signature is None else tuple(_numba_type(s) for s in signature)
     disp = _KERNELS.get(name)
-    if disp is None:
-        path = os.path.join(cache.cache_dir(), name + ".py")
-        cache.write_once(path, source)
-        mod = cache.load_module(f"_funcgrad_{name}", path, {"njit": njit, "rt": runtime()})
-        disp = getattr(mod, name)
-        _guard_cache(disp)
+    if disp is None or (sig is not None and sig not in disp.overloads):
+        with _kernel_lock(name):
+            disp = _KERNELS.get(name)
+            if disp is None:
+                mod, on_disk = _load_source(f"_funcgrad_{name}", name, source,
+                                            {"njit": njit, "rt": runtime()})
+                disp = getattr(mod, name)
+                if on_disk:
+                    _guard_cache(disp)
+            if sig is not None and sig not in disp.overloads:
+                t0 = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", nb_errors.NumbaWarning)
+                    disp.compile(sig)
+                compile_log.append((name, str(sig), time.perf_counter() - t0))
+    with _GUARD:
         _KERNELS[name] = disp
-    if signature is not None:
-        sig = tuple(_numba_type(s) for s in signature)
-        if sig not in disp.overloads:
-            t0 = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", nb_errors.NumbaWarning)
-                disp.compile(sig)
-            compile_log.append((name, str(sig), time.perf_counter() - t0))
+        _KERNELS.move_to_end(name)
+        _evict()
     return disp
 
 
@@ -181,46 +495,139 @@ def _cached_on_disk(name: str) -> bool:
         return False
 
 
+# --------------------------------------------------------------------------- parallel compile
+#
+# Numba compiles one function at a time (a process-wide lock), so a program with many new
+# kernels compiles them on two cores: a helper *process* (``subprocess``, never ``fork``: forking
+# a process whose other threads hold Numba's or the import lock deadlocks the child, and JAX
+# warns about it) compiles kernels into the same disk cache, taking them from the end of the
+# list while this process takes them from the front. Each kernel is claimed by creating a file
+# (``O_EXCL``), so none is compiled twice; whatever the helper did not finish (it failed, was
+# slow, or was killed) is compiled here. The helper is always reaped, Ctrl-C included.
+
+_WORKER = ("import sys; sys.path.insert(0, {root!r}); "
+           "from funcgrad.backend.numba_backend import _compile_worker; _compile_worker()")
+_WORKER_TIMEOUT = 600.0
+
+
+def _claim(claims: str, name: str, owner: str) -> bool:
+    try:
+        fd = os.open(os.path.join(claims, name), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        return False
+    os.write(fd, owner.encode())
+    os.close(fd)
+    return True
+
+
+def _compile_worker() -> None:
+    """The helper process: compile the kernels it claims (from the end) into the disk cache."""
+    spec = json.load(sys.stdin)
+    cache.use_dir(spec["dir"])
+    for k in reversed(spec["kernels"]):
+        if not _claim(spec["claims"], k["name"], "worker"):
+            break                       # the parent has come this far: the rest are its own
+        load_kernel(k["name"], k["source"], [tuple(s) for s in k["signature"]])
+
+
+def _want_helper(todo) -> bool:
+    return (len(todo) >= 3 and (os.cpu_count() or 1) > 1 and cache.usable()
+            and os.environ.get("FUNCGRAD_PARALLEL_COMPILE", "1") != "0")
+
+
+def _start_helper(todo):
+    """(process, claims directory) of a helper compiling ``todo``, or (None, None)."""
+    try:
+        claims = tempfile.mkdtemp(prefix=".claims-", dir=cache.cache_dir())
+    except OSError:
+        return None, None
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    spec = {"dir": cache.cache_dir(), "claims": claims, "kernels": [
+        {"name": k.name, "source": k.source,
+         "signature": [[s[0], np.dtype(s[1]).str, s[2]] if s[0] == "array" else list(s)
+                       for s in k.signature]} for k in todo]}
+    env = dict(os.environ, FUNCGRAD_PARALLEL_COMPILE="0")
+    try:
+        proc = subprocess.Popen([sys.executable, "-c", _WORKER.format(root=root)], env=env,
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, close_fds=True)
+        proc.stdin.write(json.dumps(spec).encode())
+        proc.stdin.close()
+    except OSError:
+        shutil.rmtree(claims, ignore_errors=True)
+        return None, None
+    return proc, claims
+
+
+def _finish_helper(proc, claims, ok: bool) -> None:
+    """Wait for the helper if it holds claims (kill it on an error, Ctrl-C or after the
+    timeout); always reap it (even if interrupted again meanwhile) and remove the claims."""
+    interrupted = None
+    try:
+        if ok and proc.poll() is None and _helper_has_claims(claims):
+            proc.wait(timeout=_WORKER_TIMEOUT)
+    except BaseException as e:    # TimeoutExpired, KeyboardInterrupt...
+        interrupted = e
+    while True:
+        try:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            break
+        except BaseException as e:   # a second Ctrl-C while reaping: reap anyway
+            interrupted = interrupted or e
+    shutil.rmtree(claims, ignore_errors=True)
+    if interrupted is not None and not isinstance(interrupted, subprocess.TimeoutExpired):
+        raise interrupted
+
+
+def _helper_has_claims(claims: str) -> bool:
+    try:
+        for f in os.listdir(claims):
+            with open(os.path.join(claims, f)) as fh:
+                if fh.read() == "worker":
+                    return True
+    except OSError:
+        return True
+    return False
+
+
 def load_kernels(kernels) -> dict:
     """Compile or load ``kernels`` (``codegen.Kernel`` objects); returns ``{name: dispatcher}``.
 
-    Kernels missing from both this process and the disk cache compile on two cores when there
-    are several (Numba compiles one function at a time under a global lock): a forked child
-    compiles every other one into the disk cache while this process compiles the rest, then
-    loads the child's from the cache. ``FUNCGRAD_PARALLEL_COMPILE=0`` turns this off."""
+    Three or more kernels missing from both this process and the disk cache compile on two
+    cores (see above); ``FUNCGRAD_PARALLEL_COMPILE=0`` turns this off."""
     todo = [k for k in kernels if k.name not in _KERNELS and not _cached_on_disk(k.name)]
-    if (len(todo) >= 3 and hasattr(os, "fork") and sys.platform.startswith("linux")
-            and (os.cpu_count() or 1) > 1 and os.environ.get("FUNCGRAD_PARALLEL_COMPILE", "1") != "0"):
-        theirs, mine = todo[0::2], todo[1::2]
-        pid = os.fork()
-        if pid == 0:                                   # child: compile into the disk cache, exit
-            code = 1
+    if _want_helper(todo):
+        proc, claims = _start_helper(todo)
+        if proc is not None:
+            ok = False
             try:
-                for k in theirs:
-                    load_kernel(k.name, k.source, k.signature)
-                code = 0
+                for k in todo:
+                    if not _claim(claims, k.name, "parent"):
+                        break
+                    _load_one(k)
+                ok = True
             finally:
-                os._exit(code)
-        try:
-            for k in mine:
-                load_kernel(k.name, k.source, k.signature)
-        finally:
-            os.waitpid(pid, 0)
-    out = {}
-    for k in kernels:
-        try:
-            out[k.name] = load_kernel(k.name, k.source, k.signature)
-        except Exception as e:
-            e.funcgrad_kernel = k.name     # lets the caller name the equations it fuses
-            raise
-    return out
+                _finish_helper(proc, claims, ok)
+    return {k.name: _load_one(k) for k in kernels}
+
+
+def _load_one(k):
+    try:
+        return load_kernel(k.name, k.source, k.signature)
+    except Exception as e:
+        e.funcgrad_kernel = k.name     # lets the caller name the equations it fuses
+        raise
 
 
 def cache_stats() -> dict:
     """Numba cache hits/misses of the kernels loaded in this process (for tests and debugging)."""
     hits = misses = 0
-    for disp in _KERNELS.values():
+    with _GUARD:
+        disps = list(_KERNELS.values())
+    for disp in disps:
         st = disp.stats
         hits += sum(st.cache_hits.values())
         misses += sum(st.cache_misses.values())
-    return {"kernels": len(_KERNELS), "hits": hits, "misses": misses}
+    return {"kernels": len(disps), "hits": hits, "misses": misses}

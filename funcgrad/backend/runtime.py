@@ -7,8 +7,8 @@ polynomials (Cephes / fdlibm coefficients), exponents built with bit casts. Each
 maximum error (``tests/backend/test_runtime_math.py``: at most a few ulp) and NumPy's behaviour on
 inf, nan, overflow, underflow to subnormals, and subnormal inputs.
 
-``sin``/``cos`` use a Cody-Waite reduction, exact while |x| < 1.6e6 (float64); beyond that their
-error grows with |x| (NumPy reduces exactly at any size).
+``sin``/``cos`` use a Cody-Waite reduction, exact while |x| < 8.2e5, and libm beyond (through
+calls that keep the loop vectorized): accurate at any size, as NumPy.
 
 This file is not imported as a normal module: the backend copies it into the cache directory
 and runs it with ``njit`` and the bit-cast helpers injected (Numba intrinsics, or NumPy views for
@@ -19,6 +19,7 @@ import numpy as np
 
 try:   # injected by funcgrad.backend.numba_backend / .cache when loaded as the runtime library
     njit, i32_as_f32, f32_as_i32, i64_as_f64, f64_as_i64  # noqa: B018
+    libm_sincos_f32, libm_sin_f64, libm_cos_f64  # noqa: B018
 except NameError:   # plain import (documentation, tests of the Python fallbacks)
     def njit(*args, **kwargs):
         return args[0] if args and callable(args[0]) else (lambda f: f)
@@ -34,6 +35,12 @@ except NameError:   # plain import (documentation, tests of the Python fallbacks
 
     def f64_as_i64(x):
         return np.array(x, np.float64).view(np.int64)[()]
+
+    libm_sin_f64, libm_cos_f64 = np.sin, np.cos
+
+    def libm_sincos_f32(x):
+        s, c = np.sin(np.float32(x)), np.cos(np.float32(x))
+        return i64_as_f64((np.int64(f32_as_i32(s)) << 32) | (np.int64(f32_as_i32(c)) & 0xFFFFFFFF))
 
 _FLAGS = dict(cache=True, error_model="numpy", boundscheck=False, inline="always")
 
@@ -265,18 +272,19 @@ def logistic_f64(x):
 
 # --------------------------------------------------------------------------- sin / cos
 #
-# Cody-Waite reduction by pi/2 (three-part constant), fdlibm's kernel polynomials on
-# [-pi/4, pi/4], and the quadrant chosen with selects. Accurate to a couple of ulp while the
-# reduction is exact: |x| < 2**20 * pi/2 (about 1.6e6) in float64; float32 inputs are reduced
-# in float64 and stay accurate far beyond any float32 argument whose sine is meaningful.
+# Cody-Waite reduction by pi/2 in float64 (parts of pi/2 with 33 bits, so k * part is exact),
+# fdlibm's (float64) or Cephes' (float32) kernel polynomials on [-pi/4, pi/4], and the quadrant
+# chosen with selects. The reduction is exact while |k| < 2**19, i.e. |x| < 8.2e5; larger
+# arguments (to the largest finite value) go to libm, whose reduction is exact at any size
+# (Payne-Hanek), out of line: ``libm_*`` are calls that keep the kernel's loop vectorized (see
+# ``compile._libm_call``), costing one well-predicted test per vector of elements.
+
+_CW_LIMIT = 823549.6      # 2**19 * pi/2
+
 
 @njit(**_FLAGS)
-def sincos_f64(x):
-    """(sin(x), cos(x)), float64 (accurate while |x| < 1.6e6)."""
-    k = np.floor(x * 0.63661977236758134308 + 0.5)
-    r = x - k * 1.57079632673412561417e+00
-    r = r - k * 6.07710050630396597660e-11
-    r = r - k * 2.02226624871116645580e-21
+def _sincos_poly_f64(r, k):
+    """(sin, cos) of k*pi/2 + r for |r| <= pi/4 (fdlibm kernels, quadrant by selects)."""
     z = r * r
     s = r + r * z * (-1.66666666666666324348e-01 + z * (8.33333333332248946124e-03 + z * (
         -1.98412698298579493134e-04 + z * (2.75573137070700676789e-06 + z * (
@@ -295,20 +303,37 @@ def sincos_f64(x):
 
 
 @njit(**_FLAGS)
+def sincos_f64(x):
+    """(sin(x), cos(x)), float64, any x (libm beyond |x| = 8.2e5)."""
+    k = np.floor(x * 0.63661977236758134308 + 0.5)
+    r1 = x - k * 1.57079632673412561417e+00      # exact
+    w = k * 6.07710050630396597660e-11           # exact
+    r2 = r1 - w
+    err = (r1 - r2) - w                           # the rounding error of r2 (Fast2Sum)
+    r = r2 + (err - k * 2.02226624871116645580e-21 - k * 8.47842766036889956997e-32)
+    s, c = _sincos_poly_f64(r, k)
+    if not abs(x) < _CW_LIMIT:
+        s = libm_sin_f64(x)
+        c = libm_cos_f64(x)
+    return s, c
+
+
+@njit(**_FLAGS)
 def sin_f64(x):
-    """sin(x), float64 (accurate while |x| < 1.6e6)."""
+    """sin(x), float64."""
     return sincos_f64(x)[0]
 
 
 @njit(**_FLAGS)
 def cos_f64(x):
-    """cos(x), float64 (accurate while |x| < 1.6e6)."""
+    """cos(x), float64."""
     return sincos_f64(x)[1]
 
 
 @njit(**_FLAGS)
 def sincos_f32(x):
-    """(sin(x), cos(x)), float32: reduced in float64, Cephes sinf/cosf polynomials."""
+    """(sin(x), cos(x)), float32, any x: reduced in float64, Cephes sinf/cosf polynomials (libm
+    beyond |x| = 8.2e5)."""
     xd = np.float64(x)
     k = np.floor(xd * 0.63661977236758134308 + 0.5)
     r = np.float32(xd - k * 1.57079632673412561417e+00 - k * 6.07710050650619224932e-11)
@@ -321,7 +346,14 @@ def sincos_f32(x):
     odd = q == 1.0 or q == 3.0
     sv = c if odd else s
     cv = s if odd else c
-    return (-sv if q >= 2.0 else sv), (-cv if (q == 1.0 or q == 2.0) else cv)
+    sv = -sv if q >= 2.0 else sv
+    cv = -cv if (q == 1.0 or q == 2.0) else cv
+    if not abs(x) < np.float32(_CW_LIMIT):
+        packed = f64_as_i64(libm_sincos_f32(x))       # one call: sin's bits above cos's
+        lo = packed & 0xFFFFFFFF
+        sv = i32_as_f32(np.int32(packed >> 32))
+        cv = i32_as_f32(np.int32(lo - 4294967296 if lo >= 2147483648 else lo))
+    return sv, cv
 
 
 @njit(**_FLAGS)
@@ -340,17 +372,27 @@ def cos_f32(x):
 
 @njit(**_FLAGS)
 def idiv(a, b):
-    """Integer division rounding toward zero (C, ``lax.div``); division by zero gives 0."""
-    bb = b if b != 0 else 1
-    q = a // bb                     # floor; one more toward zero when the signs differ
+    """Integer division rounding toward zero (C, ``lax.div``); division by zero gives 0, and
+    ``MIN // -1`` wraps to MIN (as NumPy and XLA; a machine division would trap or give 0).
+    Every constant is built from the operands (``b - b + 1``) so that unsigned and signed
+    integers never unify to a float."""
+    zero = b - b
+    one = zero + 1
+    neg_one = b < zero and b + one == zero
+    bb = b if (b != zero and not neg_one) else one
+    q = a // bb                            # floor (Python semantics in Numba too)
     r = a - q * bb
-    q = q + 1 if (r != 0 and (a < 0) != (bb < 0)) else q
-    return q if b != 0 else 0 * q
+    q = q + one if (r != zero and (a < zero) != (bb < zero)) else q     # toward zero
+    q = (zero - a) if neg_one else q       # wraps for MIN
+    return q if b != zero else q - q
 
 
 @njit(**_FLAGS)
 def irem(a, b):
-    """Integer remainder with the sign of the dividend (C, ``lax.rem``); ``x rem 0`` is 0."""
-    bb = b if b != 0 else 1
+    """Integer remainder with the sign of the dividend (C, ``lax.rem``); ``x rem 0`` and
+    ``x rem -1`` are 0."""
+    zero = b - b
+    neg_one = b < zero and b + (zero + 1) == zero
+    bb = b if (b != zero and not neg_one) else zero + 1
     r = a - idiv(a, bb) * bb
-    return r if b != 0 else 0 * r
+    return r if (b != zero and not neg_one) else r - r

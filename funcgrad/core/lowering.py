@@ -31,6 +31,8 @@ The jit backend (``funcgrad/backend``) reads these descriptors; primitives only 
 'a[i] + b[i]'
 >>> ScalarCtx([], np.dtype("float32")).lit(0.5)
 'np.float32(0.5)'
+>>> literal(1 - 2j, np.complex64)
+'np.complex64(complex(1.0, -2.0))'
 """
 from __future__ import annotations
 
@@ -74,7 +76,11 @@ def literal(value, dtype) -> str:
     if dtype.kind in "iu":
         v = int(value)
         return repr(v) if dtype == np.int64 else f"np.{dtype.name}({v})"
-    raise TypeError(f"no scalar literal for dtype {dtype}")
+    if dtype.kind == "c":      # (the driver runs complex operations through NumPy)
+        v = complex(value)
+        parts = ", ".join(literal(p, np.float64) for p in (v.real, v.imag))
+        return f"complex({parts})" if dtype == np.complex128 else f"np.{dtype.name}(complex({parts}))"
+    raise TypeError(f"{dtype} values are not supported by jit (no scalar literal for them)")
 
 
 class ScalarCtx:

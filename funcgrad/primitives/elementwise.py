@@ -219,9 +219,12 @@ mul_p = _def_binary("mul", np.multiply, lambda x, y, o: y, lambda x, y, o: x,
 def _div_impl(x, y):
     x, y = np.asarray(x), np.asarray(y)
     if np.issubdtype(x.dtype, np.integer):
-        # lax.div on integers rounds toward zero (C semantics), unlike NumPy's floor division
-        with np.errstate(divide="ignore", invalid="ignore"):
-            q = np.trunc(np.true_divide(x, np.where(y == 0, 1, y)))
+        # lax.div on integers rounds toward zero (C semantics), unlike NumPy's floor division;
+        # exact in integers (a float quotient rounds large int64s), MIN // -1 wraps to MIN
+        yy = np.where(y == 0, 1, y).astype(np.result_type(x, y))
+        with np.errstate(over="ignore"):
+            q = np.floor_divide(x, yy)
+            q = q + ((q * yy != x) & ((x < 0) != (yy < 0))).astype(q.dtype)
         return np.where(y == 0, 0, q).astype(x.dtype)
     return np.true_divide(x, y)
 
