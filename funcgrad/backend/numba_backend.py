@@ -445,7 +445,7 @@ def _numba_type(spec):
     if spec[0] == "int":
         return types.int64
     if spec[0] == "scalar":
-        return numba.from_dtype(spec[1])
+        return numba.from_dtype(np.dtype(spec[1]))
     _, dtype, ndim = spec
     return types.Array(numba.from_dtype(np.dtype(dtype)), ndim, "C")
 
@@ -544,8 +544,8 @@ def _start_helper(todo):
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     spec = {"dir": cache.cache_dir(), "claims": claims, "kernels": [
         {"name": k.name, "source": k.source,
-         "signature": [[s[0], np.dtype(s[1]).str, s[2]] if s[0] == "array" else list(s)
-                       for s in k.signature]} for k in todo]}
+         "signature": [[s[0], np.dtype(s[1]).str, *s[2:]] if s[0] in ("array", "scalar")
+                       else list(s) for s in k.signature]} for k in todo]}
     env = dict(os.environ, FUNCGRAD_PARALLEL_COMPILE="0")
     try:
         proc = subprocess.Popen([sys.executable, "-c", _WORKER.format(root=root)], env=env,

@@ -371,13 +371,12 @@ def cos_f32(x):
 # --------------------------------------------------------------------------- integers, min/max
 
 @njit(**_FLAGS)
-def idiv(a, b):
+def idiv(a, b, one):
     """Integer division rounding toward zero (C, ``lax.div``); division by zero gives 0, and
     ``MIN // -1`` wraps to MIN (as NumPy and XLA; a machine division would trap or give 0).
-    Every constant is built from the operands (``b - b + 1``) so that unsigned and signed
-    integers never unify to a float."""
-    zero = b - b
-    one = zero + 1
+    ``one`` is 1 of the operands' type (the kernel passes ``np.uint64(1)``...): a Python ``1``
+    would make Numba unify uint64 with int64 as float64."""
+    zero = one - one
     neg_one = b < zero and b + one == zero
     bb = b if (b != zero and not neg_one) else one
     q = a // bb                            # floor (Python semantics in Numba too)
@@ -388,11 +387,11 @@ def idiv(a, b):
 
 
 @njit(**_FLAGS)
-def irem(a, b):
+def irem(a, b, one):
     """Integer remainder with the sign of the dividend (C, ``lax.rem``); ``x rem 0`` and
     ``x rem -1`` are 0."""
-    zero = b - b
-    neg_one = b < zero and b + (zero + 1) == zero
-    bb = b if (b != zero and not neg_one) else zero + 1
-    r = a - idiv(a, bb) * bb
+    zero = one - one
+    neg_one = b < zero and b + one == zero
+    bb = b if (b != zero and not neg_one) else one
+    r = a - idiv(a, bb, one) * bb
     return r if (b != zero and not neg_one) else r - r

@@ -231,7 +231,7 @@ def _div_impl(x, y):
 
 div_p = _def_binary("div", _div_impl, lambda x, y, o: div(const(x, 1), y),
                     lambda x, y, o: neg(div(o, y)),
-                    lower=Scalar("{0} / {1}", int="rt.idiv({0}, {1})", forbid={"arcp", "afn"}),
+                    lower=Scalar("{0} / {1}", int="rt.idiv({0}, {1}, {T}(1))", forbid={"arcp", "afn"}),
                     allow="num")
 
 
@@ -241,7 +241,7 @@ def _rem_impl(x, y):
 
 rem_p = _def_binary("rem", _rem_impl, "one",
                     lambda x, y, o: neg(round_(div(sub(x, o), y))),
-                    lower=Scalar("np.fmod({0}, {1})", int="rt.irem({0}, {1})"), allow="num")
+                    lower=Scalar("np.fmod({0}, {1})", int="rt.irem({0}, {1}, {T}(1))"), allow="num")
 
 
 def _pow_dy(x, y, out):

@@ -51,9 +51,8 @@ def test_eager_jit_vmap_bitwise(name):
     np.testing.assert_array_equal(np.asarray(fg.jit(lambda s: f(random.PRNGKey(s)))(0)), eager)
 
 
-@pytest.mark.xfail(strict=True, reason="jit backend: rt.irem/idiv on uint64 unify to float64 "
-                   "(runtime.py `b if b != 0 else 1`), so 64-bit randint differs under jit")
 def test_randint64_under_jit():
+    """uint64 division and remainder under jit stay integers (rt.idiv takes a typed 1)."""
     f = lambda k: random.randint(k, (64,), -5, 1000)
     np.testing.assert_array_equal(np.asarray(fg.jit(f)(K0)), np.asarray(f(K0)))
 
