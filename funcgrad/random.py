@@ -350,10 +350,10 @@ def _gumbel(key, shape, dtype, mode):
         u = _uniform(key, (2,) + shape, dtype, 0.0, 1.0)
         high, low = u[0], u[1]
         x = jnp.where(high >= 0.5, high, high + 2.0 ** -info.nmant * low + info.tiny)
-        return -jnp.log(-jnp.log1p(-x))
+        return _gumbel_high_of(x)
     if mode != "low":
         raise ValueError(f"Must provide valid mode for gumbel got: {mode}")
-    return -jnp.log(-jnp.log(_uniform(key, shape, dtype, np.asarray(info.tiny, dtype), 1.0)))
+    return _gumbel_of(_uniform(key, shape, dtype, np.asarray(info.tiny, dtype), 1.0))
 
 
 def categorical(key, logits, axis: int = -1, shape=None, replace: bool = True, mode=None):
@@ -578,12 +578,53 @@ def _cov_factor(cov, method):
 
 # --------------------------------------------------------------------------- simple transforms
 
+# The transcendental step of a sampler (log, tan, exp of uniform or normal bits) always runs
+# compiled, eagerly too: the compiled log differs from NumPy's by an ulp here and there, and a
+# key must give the same bits eagerly, under jit and under vmap. (The bits themselves are
+# integer arithmetic, identical everywhere.)
+from .jit import jit as _jit  # noqa: E402
+
+
+@_jit
+def _gumbel_of(u):
+    return -jnp.log(-jnp.log(u))
+
+
+@_jit
+def _gumbel_high_of(x):
+    return -jnp.log(-jnp.log1p(-x))
+
+
+@_jit
+def _exponential_of(u):
+    return lax.neg(lax.log1p(lax.neg(u)))
+
+
+@_jit
+def _laplace_of(u):
+    return lax.mul(lax.sign(u), lax.log1p(lax.neg(lax.abs(u))))
+
+
+@_jit
+def _logistic_of(x):
+    return lax.log(lax.div(x, lax.sub(lax.full_like(x, 1), x)))
+
+
+@_jit
+def _cauchy_of(u):
+    return lax.tan(lax.mul(lax.full_like(u, np.pi), lax.sub(u, lax.full_like(u, 0.5))))
+
+
+@_jit
+def _lognormal_of(z, sigma):
+    return jnp.exp(z * sigma)
+
+
 def exponential(key, shape=(), dtype=None):
     """Exponential(1) samples: ``-log1p(-u)``."""
     _check_key(key, "exponential")
     dtype = _float_dtype(dtype, "exponential")
-    u = _uniform(key, _shape(shape, "exponential"), dtype, 0.0, 1.0)
-    return lax.neg(lax.log1p(lax.neg(u)))
+    return _exponential_of(_uniform(key, _shape(shape, "exponential"), dtype, 0.0, 1.0))
 
 
 def laplace(key, shape=(), dtype=None):
@@ -592,24 +633,21 @@ def laplace(key, shape=(), dtype=None):
     dtype = _float_dtype(dtype, "laplace")
     u = _uniform(key, _shape(shape, "laplace"), dtype, np.nextafter(np.array(-1.0, dtype),
                                                                      np.array(0.0, dtype)), 1.0)
-    return lax.mul(lax.sign(u), lax.log1p(lax.neg(lax.abs(u))))
+    return _laplace_of(u)
 
 
 def logistic(key, shape=(), dtype=None):
     """Logistic samples: ``log(u / (1 - u))``."""
     _check_key(key, "logistic")
     dtype = _float_dtype(dtype, "logistic")
-    x = _uniform(key, _shape(shape, "logistic"), dtype, np.finfo(dtype).tiny, 1.0)
-    return lax.log(lax.div(x, lax.sub(np.asarray(1, dtype), x)))
+    return _logistic_of(_uniform(key, _shape(shape, "logistic"), dtype, np.finfo(dtype).tiny, 1.0))
 
 
 def cauchy(key, shape=(), dtype=None):
     """Standard Cauchy samples: ``tan(pi * (u - 1/2))``."""
     _check_key(key, "cauchy")
     dtype = _float_dtype(dtype, "cauchy")
-    u = _uniform(key, _shape(shape, "cauchy"), dtype, np.finfo(dtype).eps, 1.0)
-    pi = np.asarray(np.pi, dtype)
-    return lax.tan(lax.mul(pi, lax.sub(u, np.asarray(0.5, dtype))))
+    return _cauchy_of(_uniform(key, _shape(shape, "cauchy"), dtype, np.finfo(dtype).eps, 1.0))
 
 
 def rademacher(key, shape=(), dtype=None):
@@ -626,4 +664,4 @@ def lognormal(key, sigma=1.0, shape=None, dtype=None):
     dtype = _float_dtype(dtype, "lognormal")
     sigma = jnp.asarray(sigma, dtype=dtype)
     shape = aval(sigma).shape if shape is None else _shape(shape, "lognormal")
-    return jnp.exp(normal(key, shape, dtype) * sigma)
+    return _lognormal_of(normal(key, shape, dtype), sigma)

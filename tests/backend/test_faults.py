@@ -319,7 +319,8 @@ def test_threads_compiling_different_functions_at_once_do_not_deadlock(tmp_path)
               "from funcgrad.backend import numba_backend as nb\n"
               "out['compiled'] = len(nb.compile_log)\n")
     out = run_child(tmp_path, body, timeout=240)
-    assert out["ok"] and out["compiled"] >= 6, out
+    # each function needs 3 kernels; the constant-only ones (`v * 1.5 + i`) are one shared kernel
+    assert out["ok"] and out["compiled"] >= 5, out
 
 
 def test_threads_making_the_first_call_of_the_same_function(cache):
