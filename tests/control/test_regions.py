@@ -122,7 +122,10 @@ def test_compiled_while_grad_memory_grows_with_the_iterations_run(tmp_path):
     """Peak RSS growth of jit(grad) over a while loop: ~n x 800 KB for n iterations run."""
     script = tmp_path / "mem.py"
     script.write_text(_MEMORY_SCRIPT)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    # a private cache (filled by the first run) and no FUNCGRAD_* settings left by other tests:
+    # a compile in the measured process would peak above the growth being measured
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FUNCGRAD_")}
+    env.update(PYTHONPATH=os.pathsep.join(sys.path), FUNCGRAD_CACHE_DIR=str(tmp_path / "cache"))
 
     def growth_kb(n):
         out = subprocess.run([sys.executable, str(script), str(n)], env=env, check=True,
