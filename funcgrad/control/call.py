@@ -30,12 +30,12 @@ from ..core.ir import Jaxpr, aval_of_value
 from ..core.lru import LRU, size_from_env
 from ..core.lowering import INLINE
 from ..core.primitive import Zero, def_primitive
-from ..core.trace import EVAL, RecordingTrace, StagingTrace, Tracer, eval_jaxpr, set_current_trace
+from ..core.trace import EVAL, StagingTrace, eval_jaxpr, set_current_trace
 from ..primitives.elementwise import zeros_like_aval
 from ..primitives.shape import move_bdim, shape_of
 from ..transforms.jvp import JVPTrace, JVPTracer
 from ..transforms.passes import dce
-from ..transforms.vjp import Recording, backward_pass
+from ..transforms.vjp import Recording
 from ..transforms.vmap import BatchTrace, BatchTracer
 
 
@@ -106,21 +106,8 @@ def _vjp_program(jaxpr: Jaxpr):
 
     def fwd_bwd(*xs):
         args, cts = xs[:n_in], xs[n_in:]
-        from ..core.trace import current_trace
-        rec = RecordingTrace(current_trace(), "vjp")
-        tracers = [rec.new_arg(a) for a in args]
-        try:
-            with set_current_trace(rec):
-                outs = eval_jaxpr(jaxpr, [], tracers)
-        finally:
-            rec.invalidate()
-        outvars, out_cts = [], []
-        for o, ct in zip(outs, cts):
-            if isinstance(o, Tracer) and o._trace is rec and is_float(o.aval.dtype):
-                outvars.append(o.ir_var)
-                out_cts.append(ct)
-        tape = Jaxpr(rec.constvars, rec.invars, rec.eqns, outvars)
-        in_cts = backward_pass(tape, rec.env, out_cts, rec.invars)
+        rec = Recording(lambda *ts: eval_jaxpr(jaxpr, [], list(ts)), args, "vjp")
+        in_cts = rec.pullback(rec.result, list(cts))
         return [zeros_like_aval(jaxpr.invars[i].aval.strip_weak()) if in_cts[i] is None else in_cts[i]
                 for i in floats]
 

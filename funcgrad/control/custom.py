@@ -44,7 +44,7 @@ from ..primitives.elementwise import add_any, convert_element_type, instantiate,
 from ..primitives.random_bits import optimization_barrier_p
 from ..primitives.shape import broadcast_in_dim, move_bdim, shape_of
 from ..transforms.jvp import JVPTrace, JVPTracer
-from ..transforms.vjp import backward_pass
+from ..transforms.vjp import Recording, backward_pass
 from ..transforms.vmap import BatchTrace, BatchTracer
 from .call import _batch_program, stage
 
@@ -508,20 +508,8 @@ def _ckpt_vjp(ct, *args, out, jaxpr, prevent_cse, name):
 
 
 def _recompute_and_sweep(jaxpr, xs, cts):
-    rec = RecordingTrace(current_trace(), "remat")
-    tracers = [rec.new_arg(x) for x in xs]
-    try:
-        with set_current_trace(rec):
-            outs = eval_jaxpr(jaxpr, [], tracers)
-    finally:
-        rec.invalidate()
-    outvars, out_cts = [], []
-    for o, c in zip(outs, cts):
-        if isinstance(o, Tracer) and o._trace is rec and is_float(o.aval.dtype):
-            outvars.append(o.ir_var)
-            out_cts.append(c)
-    tape = Jaxpr(rec.constvars, rec.invars, rec.eqns, outvars)
-    return backward_pass(tape, rec.env, out_cts, rec.invars)
+    rec = Recording(lambda *ts: eval_jaxpr(jaxpr, [], list(ts)), xs, "remat")
+    return rec.pullback(rec.result, cts)
 
 
 def _ckpt_jvp(primals, tangents, *, jaxpr, prevent_cse, name):
