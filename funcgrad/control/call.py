@@ -30,7 +30,7 @@ from ..core.ir import Jaxpr, aval_of_value
 from ..core.lru import LRU, size_from_env
 from ..core.lowering import INLINE
 from ..core.primitive import Zero, def_primitive
-from ..core.trace import EVAL, StagingTrace, eval_jaxpr, set_current_trace
+from ..core.trace import EVAL, StagingTrace, current_trace, eval_jaxpr, set_current_trace
 from ..primitives.elementwise import zeros_like_aval
 from ..primitives.shape import move_bdim, shape_of
 from ..transforms.jvp import JVPTrace, JVPTracer
@@ -199,31 +199,33 @@ def _call_vjp(ct, *args, out, jaxpr, name):
     return res
 
 
+def jvp_of_jaxpr(jaxpr: Jaxpr, primals, tangents):
+    """Forward mode through ``jaxpr`` in the current trace: ``(outputs, output tangents)``, a
+    ``Zero`` tangent where none flows (and for ``Zero`` input tangents)."""
+    trace = JVPTrace(current_trace())
+    ins = [p if isinstance(t, Zero) else JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
+    try:
+        with set_current_trace(trace):
+            outs = eval_jaxpr(jaxpr, [], ins)
+    finally:
+        trace.invalidate()
+    prim, tout = [], []
+    for o, v in zip(outs, jaxpr.outvars):
+        own = isinstance(o, JVPTracer) and o._trace is trace
+        prim.append(o.primal if own else o)
+        tout.append(o.tangent if own else Zero(v.aval.strip_weak()))
+    return prim, tout
+
+
 def _jvp_program(jaxpr: Jaxpr, nonzero):
     n_in = len(jaxpr.invars)
 
     def jvp_fn(*xs):
         primals, tans = xs[:n_in], list(xs[n_in:])
-        from ..core.trace import current_trace
-        trace = JVPTrace(current_trace())
-        ins = []
-        for p, nz in zip(primals, nonzero):
-            ins.append(JVPTracer(trace, p, tans.pop(0)) if nz else p)
-        try:
-            with set_current_trace(trace):
-                outs = eval_jaxpr(jaxpr, [], ins)
-        finally:
-            trace.invalidate()
-        prim, tout = [], []
-        for o, v in zip(outs, jaxpr.outvars):
-            if isinstance(o, JVPTracer) and o._trace is trace:
-                prim.append(o.primal)
-                t = o.tangent
-                tout.append(zeros_like_aval(v.aval.strip_weak()) if isinstance(t, Zero) else t)
-            else:
-                prim.append(o)
-                tout.append(zeros_like_aval(v.aval.strip_weak()))
-        return prim + tout
+        tangents = [tans.pop(0) if nz else Zero(v.aval) for v, nz in zip(jaxpr.invars, nonzero)]
+        prim, tout = jvp_of_jaxpr(jaxpr, primals, tangents)
+        return prim + [zeros_like_aval(v.aval.strip_weak()) if isinstance(t, Zero) else t
+                       for t, v in zip(tout, jaxpr.outvars)]
 
     avals = [v.aval for v in jaxpr.invars]
     avals += [a.strip_weak() for a, nz in zip(avals, nonzero) if nz]

@@ -43,10 +43,9 @@ from ..core.tree_util import tree_flatten, tree_map, tree_unflatten
 from ..primitives.elementwise import add_any, convert_element_type, instantiate, zeros_like_aval
 from ..primitives.random_bits import optimization_barrier_p
 from ..primitives.shape import broadcast_in_dim, move_bdim, shape_of
-from ..transforms.jvp import JVPTrace, JVPTracer
 from ..transforms.vjp import Recording, backward_pass
 from ..transforms.vmap import BatchTrace, BatchTracer
-from .call import _batch_program, stage
+from .call import _batch_program, jvp_of_jaxpr, stage
 
 
 class CustomDerivativeError(FuncgradError, TypeError):
@@ -513,22 +512,7 @@ def _recompute_and_sweep(jaxpr, xs, cts):
 
 
 def _ckpt_jvp(primals, tangents, *, jaxpr, prevent_cse, name):
-    trace = JVPTrace(current_trace())
-    ins = [p if isinstance(t, Zero) else JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
-    try:
-        with set_current_trace(trace):
-            outs = eval_jaxpr(jaxpr, [], ins)
-    finally:
-        trace.invalidate()
-    prim, tout = [], []
-    for o, v in zip(outs, jaxpr.outvars):
-        if isinstance(o, JVPTracer) and o._trace is trace:
-            prim.append(o.primal)
-            tout.append(o.tangent)
-        else:
-            prim.append(o)
-            tout.append(Zero(v.aval.strip_weak()))
-    return prim, tout
+    return jvp_of_jaxpr(jaxpr, primals, tangents)
 
 
 def _ckpt_batch(args, dims, *, jaxpr, prevent_cse, name):
