@@ -281,3 +281,28 @@ def test_a_new_batch_size_compiles_no_new_kernel():
     step(params, *batch(24))
     assert step._cache_size() == 2                                  # a new program was traced...
     assert nb.compile_log[n_log:] == [], nb.compile_log[n_log:]    # ...with no new kernel
+
+
+def _assigned_parameters(source: str) -> set:
+    """Parameters of the kernel function in ``source`` that its body rebinds."""
+    import ast
+    fn = next(n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef))
+    params = {a.arg for a in fn.args.args}
+    return {t.id for n in ast.walk(fn) if isinstance(n, (ast.Assign, ast.AugAssign))
+            for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+            if isinstance(t, ast.Name) and t.id in params}
+
+
+def test_kernel_locals_never_rebind_a_kernel_argument():
+    """An argmax's comparison temporary was once named like the first scalar-literal argument
+    (``c0``): ``argmax(x) ** 3 / 10`` divided by a boolean (found by the differential test)."""
+    x = np.array([[[0.3], [-1.2]]], np.float32)
+
+    def f(x):
+        c = jnp.argmax(x, axis=1).astype(x.dtype)
+        return c, c ** 3 / 10.0, jnp.max(x, axis=1) * 2.5
+    lowered = fg.jit(f).lower(x)
+    for k in lowered.program.kernels.values():
+        assert not _assigned_parameters(k.source), k.source
+    for got, want in zip(fg.jit(f)(x), f(x)):
+        np.testing.assert_array_equal(got, want)

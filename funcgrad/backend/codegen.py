@@ -327,9 +327,9 @@ class _KernelWriter:
             T = _scalar_type(e.outputs[0].aval.dtype)
             if isinstance(low, ArgReduce):
                 idx = f"i{self.red_runs[0]}" if self.red_runs else "0"
-                body.append(_ind(t) + f"c{k} = {low(x, f'b{k}')}")
-                body.append(_ind(t) + f"b{k} = {x} if c{k} else b{k}")
-                body.append(_ind(t) + f"x{k} = {idx} if c{k} else x{k}")
+                body.append(_ind(t) + f"w{k} = {low(x, f'b{k}')}")
+                body.append(_ind(t) + f"b{k} = {x} if w{k} else b{k}")
+                body.append(_ind(t) + f"x{k} = {idx} if w{k} else x{k}")
             elif not self.suffix:
                 body.append(_ind(t) + f"{on(j)}[{kept_idx}] = {T}({low(f'{on(j)}[{kept_idx}]', x)})")
             elif lane is not None:
