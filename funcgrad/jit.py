@@ -34,7 +34,7 @@ from .core.config import config
 from .core.ir import ClosedJaxpr, Jaxpr, aval_of_value
 from .core.lru import LRU, size_from_env
 from .core.source_info import user_frame_info
-from .core.trace import EVAL, Tracer, current_trace, eval_jaxpr
+from .core.trace import EVAL, Tracer, _state, current_trace, eval_jaxpr
 from .core.tree_util import tree_flatten, tree_unflatten
 from .control.call import call_p, derived, set_executor, stage
 from .transforms.passes import optimize
@@ -56,9 +56,46 @@ def _backend() -> str:
 
 def _as_c_array(x, dtype=None) -> np.ndarray:
     """A C-contiguous base-class ndarray (0-d stays 0-d), of ``dtype`` if given."""
-    if type(x) is not np.ndarray or (dtype is not None and x.dtype != dtype):
+    if type(x) is Array and (dtype is None or x.dtype == dtype):
+        x = x.view(np.ndarray)              # (cheaper than np.asarray for funcgrad's own arrays)
+    elif type(x) is not np.ndarray or (dtype is not None and x.dtype != dtype):
         x = np.asarray(x, dtype=dtype)
     return x if x.flags.c_contiguous else np.ascontiguousarray(x)
+
+
+_FAST_TEMPLATES: dict = {}
+
+
+def _fast_caller(n_args: int, run, consts, out_tree, out_types) -> Callable:
+    """The call fast path of one compiled signature: ``fast(*args)`` converts what is not already
+    a C-contiguous base ndarray, runs the driver and views the outputs as ``Array``.
+
+    Its source is specialized to the number of arguments and outputs (no per-call loops or list
+    building: the jit call overhead is what W3-like dispatch measures), generated once per
+    ``(n_args, n_outs, single)`` shape and shared by every signature of that shape."""
+    single = out_tree == _LEAF_TREE
+    shape = (n_args, len(out_types), single, bool(consts))
+    make = _FAST_TEMPLATES.get(shape)
+    if make is None:
+        a = [f"a{i}" for i in range(n_args)]
+        o = [f"o{i}" for i in range(len(out_types))]
+        lines = [f"def make(run, consts, out_tree, {', '.join(['t' + x[1:] for x in o] + [''])}):",
+                 f"    def fast({', '.join(a)}):"]
+        for x in a:
+            lines.append(f"        if type({x}) is not ndarray or not {x}.flags.c_contiguous:")
+            lines.append(f"            {x} = as_c({x})")
+        call = f"run({'*consts, ' if consts else ''}{', '.join(a)})"
+        if single:
+            lines.append(f"        return {call}[0].view(t0)")
+        else:
+            lines.append(f"        {', '.join(o + [''])} = {call}")
+            views = ", ".join(f"{x}.view(t{x[1:]})" for x in o)
+            lines.append(f"        return unflatten(out_tree, [{views}])")
+        lines.append("    return fast")
+        ns = {"ndarray": np.ndarray, "as_c": _as_c_array, "unflatten": tree_unflatten}
+        exec("\n".join(lines), ns)                              # noqa: S102 (generated above)
+        make = _FAST_TEMPLATES[shape] = ns["make"]
+    return make(run, consts, out_tree, *out_types)
 
 
 # with jax_enable_x64 off, 64-bit arguments are traced and run as 32-bit ones (as JAX does)
@@ -282,25 +319,19 @@ class Jitted:
         # fast path: positional array arguments only, no transform active, seen before
         cfg = _CFG
         fast_key = None
-        if (not kwargs and not self.static_argnums and not cfg["jax_disable_jit"]
-                and not cfg["jax_debug_nans"] and _eager()):
-            key = [cfg["jax_enable_x64"]]
+        if (not kwargs and not cfg["jax_disable_jit"] and not cfg["jax_debug_nans"]
+                and _state.trace is EVAL and not self.static_argnums):
+            key = (cfg["jax_enable_x64"],)
             for x in args:
                 t = type(x)
                 if t is not np.ndarray and t is not Array:
                     break
-                key.append(x.shape)
-                key.append(x.dtype)
+                key += (x.shape, x.dtype)
             else:
-                hit = self._fast.get(tuple(key))
+                fast_key = key
+                hit = self._fast.get(key)
                 if hit is not None:
-                    run, consts, out_tree, single, types = hit
-                    outs = run(*consts, *[x if (type(x) is np.ndarray and x.flags.c_contiguous)
-                                          else _as_c_array(x) for x in args])
-                    if single:
-                        return outs[0].view(types[0])
-                    return tree_unflatten(out_tree, [o.view(t) for o, t in zip(outs, types)])
-                fast_key = tuple(key)
+                    return hit(*args)
         if config.jax_disable_jit:
             return self.fun(*args, **kwargs)
         dyn, dkw, statics = self._split(args, kwargs)
@@ -314,10 +345,10 @@ class Jitted:
             exe = entry.exe = _compile(_closed_for_compile(entry), self.name)
         if fast_key is not None and len(leaves) == len(args) and all(
                 x.dtype == d for x, d in zip(args, exe.in_dtypes)):    # (x64 off: float64 args convert)
-            single = entry.out_tree.num_leaves == 1 and entry.out_tree == _LEAF_TREE
             if len(self._fast) >= _CACHE_SIZE:
                 self._fast.clear()
-            self._fast[fast_key] = (exe.run, exe.consts, entry.out_tree, single, entry.out_types)
+            self._fast[fast_key] = _fast_caller(len(args), exe.run, exe.consts, entry.out_tree,
+                                                entry.out_types)
         ins = [x if (type(x) is np.ndarray and x.flags.c_contiguous and x.dtype == d) else _as_c_array(x, d)
                for x, d in zip(leaves, exe.in_dtypes)]
         outs = exe(*ins)
