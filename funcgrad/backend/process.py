@@ -6,6 +6,8 @@ BLAS threads and the C library's allocator as they are):
 - **BLAS threads** (``blas_threads_control``): during a phase run on all lanes, OpenBLAS runs one
   thread per call (``openblas_set_num_threads_local``), restored after; process-global in
   OpenBLAS 0.3.x, so NumPy matmuls of the user's other threads run on one thread meanwhile.
+  Likewise a region whose loop multiplies small matrices runs with the compiled code's BLAS
+  (SciPy's, ``kernel_blas_threads_control``) on one thread (``run_on_one_blas_thread``).
 - **Lane threads** (``run_phase``): one sleeping worker thread per extra lane, started on the
   first phase; a forked child forgets the parent's (``os.register_at_fork``).
 - **Allocator** (``tune_malloc``): glibc keeps freed memory mapped (a jitted step allocates and
@@ -27,17 +29,12 @@ def enabled() -> bool:
 
 # --------------------------------------------------------------------------- BLAS threads
 
-_BLAS: list = []
+_BLAS: dict = {}
 
 
-def blas_threads_control():
-    """``set(n) -> previous`` for the OpenBLAS NumPy uses, or None (not found / not OpenBLAS, or
-    process-wide tuning off)."""
-    if not enabled():
-        return None
-    if _BLAS:
-        return _BLAS[0]
-    fn = None
+def _openblas_setter(prefer: str):
+    """``openblas_set_num_threads_local`` of the loaded OpenBLAS whose path starts with
+    ``prefer`` (else the first loaded one), or None."""
     try:
         import ctypes
         paths = []
@@ -46,20 +43,63 @@ def blas_threads_control():
                 p = line.split()[-1] if len(line.split()) >= 6 else ""
                 if "openblas" in os.path.basename(p).lower() and p not in paths:
                     paths.append(p)
-        np_dir = os.path.dirname(os.path.dirname(os.path.abspath(np.__file__)))
-        paths.sort(key=lambda p: not p.startswith(np_dir))   # NumPy's own first
+        paths.sort(key=lambda p: not p.startswith(prefer))
         for p in paths:
-            lib = ctypes.CDLL(p)
-            setter = getattr(lib, "openblas_set_num_threads_local", None)
+            setter = getattr(ctypes.CDLL(p), "openblas_set_num_threads_local", None)
             if setter is not None:
                 setter.argtypes = [ctypes.c_int]
                 setter.restype = ctypes.c_int
-                fn = setter
-                break
+                return setter
     except (OSError, AttributeError):
-        fn = None
-    _BLAS.append(fn)
-    return fn
+        pass
+    return None
+
+
+def _control(which: str, prefer) -> object:
+    if not enabled():
+        return None
+    if which not in _BLAS:
+        _BLAS[which] = _openblas_setter(prefer())
+    return _BLAS[which]
+
+
+def _numpy_dir() -> str:
+    return os.path.dirname(os.path.dirname(os.path.abspath(np.__file__)))
+
+
+def _scipy_libs_dir() -> str:
+    import scipy
+    return os.path.dirname(os.path.abspath(scipy.__file__)) + ".libs"
+
+
+def blas_threads_control():
+    """``set(n) -> previous`` for the OpenBLAS NumPy uses (the driver's matmuls), or None (not
+    found / not OpenBLAS, or process-wide tuning off)."""
+    return _control("numpy", _numpy_dir)
+
+
+def kernel_blas_threads_control():
+    """``set(n) -> previous`` for the OpenBLAS that compiled code's ``np.dot`` calls (Numba
+    goes through SciPy's BLAS, a separate library with its own threads), or None."""
+    return _control("kernels", _scipy_libs_dir)
+
+
+def run_on_one_blas_thread(fn, *args):
+    """``fn(*args)`` with compiled code's BLAS on one thread (restored after).
+
+    A region's loop calls ``np.dot`` on small matrices once per step (an RNN cell: 32x128 by
+    128x128); OpenBLAS wakes its second thread for each such call, which costs more than the
+    product (measured: the scan RNN of W8 takes 1.4x the time on two BLAS threads, and 6x when
+    another process is busy on the second core)."""
+    set_threads = kernel_blas_threads_control()
+    if set_threads is None:
+        return fn(*args)
+    old = set_threads(1)
+    try:
+        return fn(*args)
+    finally:
+        if old > 0:
+            set_threads(old)
 
 
 # --------------------------------------------------------------------------- the lane pool

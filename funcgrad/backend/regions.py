@@ -32,9 +32,13 @@ import numpy as np
 
 from ..core.ir import Jaxpr, Literal, Var
 from ..core.lowering import literal
-from . import cache
+from . import cache, process
 from .codegen import gen_kernel
 from .fusion import plan
+
+#: a region whose per-step products are all at most this m*n*k runs on one BLAS thread
+#: (``process.run_on_one_blas_thread``): 32x128x128 (an RNN cell) is 0.5M
+SMALL_DOT = 4 << 20
 
 _HEADER = ("@njit(cache=True, error_model='numpy', boundscheck=False, nogil=True)\n")
 
@@ -75,6 +79,7 @@ class Emitter:
         self.kernels: dict[str, str] = {}
         self.functions: list[str] = []
         self.n = 0
+        self.dot_sizes: list[int] = []     # m*n*k of each np.dot emitted in a loop or branch
 
     def fresh(self, prefix="v") -> str:
         self.n += 1
@@ -193,6 +198,8 @@ class Emitter:
                 a = a if lc[0] == 1 else f"{a}.T"
             if ra.ndim == 2:
                 b = b if rc[0] == 0 else f"{b}.T"
+            k = la.shape[lc[0]]
+            self.dot_sizes.append(int(np.prod(out.shape, dtype=np.int64)) * int(k))
             if la.ndim == 1 and ra.ndim == 1:
                 lines.append(f"{ind}{n} = np.empty(1, {_dt(out.dtype)})")
                 lines.append(f"{ind}{n}[0] = np.dot({a}, {b})")
@@ -467,8 +474,9 @@ class RegionCall:
     """Python glue around a compiled region: operands reshaped to the region's shapes (C
     contiguous, the expected dtype), results reshaped to the equation's output shapes."""
 
-    def __init__(self, fn, in_shapes, in_dtypes, out_shapes, source):
+    def __init__(self, fn, in_shapes, in_dtypes, out_shapes, source, small_dots=False):
         self.fn = fn
+        self.small_dots = small_dots
         self.in_shapes = [tuple(s) for s in in_shapes]
         self.in_dtypes = list(in_dtypes)
         self.out_shapes = [tuple(s) for s in out_shapes]
@@ -477,7 +485,7 @@ class RegionCall:
     def __call__(self, *args):
         ins = [np.ascontiguousarray(np.asarray(a, dtype=d)).reshape(s)
                for a, d, s in zip(args, self.in_dtypes, self.in_shapes)]
-        outs = self.fn(*ins)
+        outs = process.run_on_one_blas_thread(self.fn, *ins) if self.small_dots else self.fn(*ins)
         return [o.reshape(s) for o, s in zip(outs, self.out_shapes)]
 
 
@@ -515,8 +523,9 @@ def build(e) -> RegionCall | None:
     except Exception as err:   # a Numba typing failure: fall back to the interpreter loop
         _debug(f"region {name} failed to compile ({type(err).__name__}: {err}); using impl")
         return None
+    small = bool(em.dot_sizes) and max(em.dot_sizes) <= SMALL_DOT
     rc = RegionCall(fn, in_shapes, [a.aval.dtype for a in e.inputs],
-                    [v.aval.shape for v in e.outputs], src)
+                    [v.aval.shape for v in e.outputs], src, small_dots=small)
     _LOADED[name] = rc
     return rc
 

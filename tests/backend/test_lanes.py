@@ -187,6 +187,38 @@ def test_run_phase_restores_blas_threads():
         blas(before)
 
 
+def test_regions_with_small_products_run_on_one_blas_thread(monkeypatch):
+    """A scan whose step multiplies small matrices runs with compiled code's BLAS on one
+    thread (restored after); one with large products keeps the BLAS threads."""
+    from funcgrad import lax
+    from funcgrad.backend import regions
+    blas = process.kernel_blas_threads_control()
+    if blas is None:
+        pytest.skip("no OpenBLAS thread control in SciPy")
+    seen = []
+    real = process.run_on_one_blas_thread
+
+    def spy(fn, *args):
+        seen.append(fn)
+        return real(fn, *args)
+    monkeypatch.setattr(process, "run_on_one_blas_thread", spy)
+
+    def rnn(w, xs):
+        return lax.scan(lambda h, x: (jnp.tanh(h @ w + x), None), xs[0], xs)[0]
+    small = np.full((16, 16), 0.1, np.float32), np.ones((3, 4, 16), np.float32)
+    big = np.full((2048, 2048), 1e-3, np.float32), np.ones((2, 8, 2048), np.float32)
+    before = blas(2)
+    try:
+        for w, xs in (small, big):
+            np.testing.assert_allclose(fg.jit(rnn)(w, xs), rnn(w, xs), rtol=1e-5)
+        assert blas(2) == 2                    # restored
+    finally:
+        blas(before)
+    flags = {rc.fn: rc.small_dots for rc in regions._LOADED.values()}
+    assert len(seen) == 1 and flags[seen[0]] is True
+    assert False in flags.values()
+
+
 def test_concurrent_callers_get_their_own_results(forced):
     forced.setenv("FUNCGRAD_LANES", "2")
     step = fg.jit(mlp_step)
@@ -227,10 +259,11 @@ def test_one_switch_turns_off_every_process_wide_change():
             "f = fg.jit(lambda x, w: jnp.tanh(x @ w))\n"
             "x = np.ones((256, 512), np.float32) * 0.01\n"
             "print(float(f(x, x.T).sum()), lanes.lane_count(), process.blas_threads_control(),\n"
-            "      process.tune_malloc(), sum(t.name.startswith('funcgrad-lane') for t in threading.enumerate()))\n")
+            "      process.kernel_blas_threads_control(), process.tune_malloc(),\n"
+            "      sum(t.name.startswith('funcgrad-lane') for t in threading.enumerate()))\n")
     env = dict(os.environ, FUNCGRAD_PROCESS_TUNING="0")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          timeout=300, check=True).stdout.split()
-    assert out[1:] == ["1", "None", "False", "0"], out
+    assert out[1:] == ["1", "None", "None", "False", "0"], out
     expected = float(np.tanh(np.full((256, 256), 512 * 1e-4, np.float32)).sum())
     assert abs(float(out[0]) - expected) < 1e-2 * abs(expected)
