@@ -197,7 +197,7 @@ class _KernelWriter:
                 if r not in present:
                     present.append(r)
             self.acc_shapes.append(tuple(self.sizes[r] for r in present) or (1,))
-            self.acc_index.append(", ".join(f"i{r}" for r in present) or "0")
+            self.acc_index.append(", ".join(self.ix(r) for r in present) or "0")
             self.acc_level.append(max((self.depth[r] + 1 for r in present), default=0))
 
     # ----------------------------------------------------------------- 3. statements
@@ -293,8 +293,8 @@ class _KernelWriter:
             outs.append((v, tuple(sizes[r] for r in kept_runs) or (1,), "epi"))
         self.outs = outs
         self.out_pos = {id(v): j for j, (v, _, _) in enumerate(outs)}
-        self.full_idx = ", ".join(f"i{r}" for r in range(self.m)) or "0"
-        self.kept_idx = ", ".join(f"i{r}" for r in kept_runs) or "0"
+        self.full_idx = ", ".join(self.ix(r) for r in range(self.m)) or "0"
+        self.kept_idx = ", ".join(self.ix(r) for r in kept_runs) or "0"
         self.inplace = {}
         if choose_inplace is not None:
             acc_ident = [idx == self.full_idx for idx in self.acc_index]
@@ -352,6 +352,22 @@ class _KernelWriter:
             else:
                 self.body.append(_ind(t) + f"s{k} = {self._red_ident(k)}")
 
+    def ix(self, r) -> str:
+        """The index variable of run ``r`` in array subscripts: ``u0`` (unsigned) for the
+        outermost loop, which starts at the lane's ``lo``, else ``i{r}``.
+
+        Numba wraps negative indices (``a[i]`` with ``i < 0`` reads ``a[n + i]``); LLVM drops
+        that select only where it can prove ``i >= 0``, which it can for a loop from 0 but not
+        from an argument. With the select left in, a 1-D loop does not vectorize (measured: an
+        SGD update over 401k float32 took 230 us, 99 us with unsigned indices, as NumPy)."""
+        return f"u{r}" if r == self.order[0] else f"i{r}"
+
+    def def_unsigned(self, t, r) -> None:
+        """``u{r} = np.uintp(i{r})`` at indent ``t``, right after ``i{r}`` is (re)defined, if
+        subscripts use it."""
+        if self.ix(r) != f"i{r}":
+            self.body.append(_ind(t) + f"u{r} = np.uintp(i{r})")
+
     def loop_nest(self) -> None:
         """The kernel body: loops from the outermost (``lo`` to its size: a lane's rows), each
         level's statements, the innermost stores and accumulations, then the per-kept-index
@@ -370,6 +386,7 @@ class _KernelWriter:
                 j = self.out_pos[id(eqns[k].outputs[0])]
                 for t, r in enumerate(self.kept_runs):
                     body.append(_ind(t) + f"for i{r} in range({'lo, ' if r == order[0] else ''}n{r}):")
+                    self.def_unsigned(t + 1, r)
                 body.append(_ind(n_kept) + f"{on(j)}[{self.kept_idx}] = {self._red_ident(k)}")
         done = False
         for t in range(m):
@@ -388,12 +405,15 @@ class _KernelWriter:
                 body.append(_ind(t) + f"for jb in range(0, nb, {LANES}):")
                 body.append(_ind(t + 1) + f"for q in range({LANES}):")
                 body.append(_ind(t + 2) + f"i{r} = jb + q")
+                self.def_unsigned(t + 2, r)
                 self._innermost(t + 2, "q")
                 body.append(_ind(t) + f"for i{r} in range(nb, n{r}):")
+                self.def_unsigned(t + 1, r)
                 self._innermost(t + 1, "0")
                 done = True
                 break
             body.append(_ind(t) + f"for i{r} in range({'lo, ' if t == 0 else ''}n{r}):")
+            self.def_unsigned(t + 1, r)
         if not done:
             if reds and suffix and n_kept == m:
                 self._init_accumulators(m)
@@ -419,11 +439,14 @@ class _KernelWriter:
             body.append(_ind(t + 1) + f"for jq in range(jb, nb, {LANES}):")
             body.append(_ind(t + 2) + f"for q in range({LANES}):")
             body.append(_ind(t + 3) + f"i{r} = jq + q")
+            self.def_unsigned(t + 3, r)
             self._innermost(t + 3, "q")
             body.append(_ind(t + 1) + f"for i{r} in range(nb, je):")
+            self.def_unsigned(t + 2, r)
             self._innermost(t + 2, "0")
         else:
             body.append(_ind(t + 1) + f"for i{r} in range(jb, je):")
+            self.def_unsigned(t + 2, r)
             self._innermost(t + 2, None)
         for k, _ in self.red_info:
             T = _scalar_type(self.eqns[k].outputs[0].aval.dtype)
