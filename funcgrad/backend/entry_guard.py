@@ -144,10 +144,15 @@ def check_worker() -> None:
         print("ok" if ok else "fail", i, flush=True)
 
 
+_NO_CHILD = [False]          # a child could not run (or timed out before starting): stop trying
+
+
 def _check_in_child(refs: list) -> list:
     """Load the entries ``refs`` in a child process: a list of ``True`` (loads), ``False``
     (failed or crashed the child: drop it) or ``None`` (not reached, or no child could run)."""
     result: list = [None] * len(refs)
+    if _NO_CHILD[0]:
+        return result
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     spec = json.dumps({"dir": cache.cache_dir(), "entries": refs})
     env = dict(os.environ, FUNCGRAD_PARALLEL_COMPILE="0")
@@ -160,6 +165,7 @@ def _check_in_child(refs: list) -> list:
         out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
         died = True
     except OSError:
+        _NO_CHILD[0] = True
         return result
     started = None
     for line in out.splitlines():
@@ -171,12 +177,15 @@ def _check_in_child(refs: list) -> list:
             started = None
     if died and started is not None:
         result[started] = False      # it crashed (or hung) loading this one
+    elif died and "start" not in out:
+        _NO_CHILD[0] = True          # the child itself does not run (or too slowly)
     return result
 
 
-def _crashed(disp, c) -> None:
-    _warn_damaged(f"{disp.py_func.__name__}: it failed or crashed when loaded in a separate "
-                  "process")
+def _crashed(disp, c, ok) -> None:
+    """Drop an entry that failed (``ok`` False) or could not be checked (None) in a child."""
+    why = "it failed or crashed when loaded" if ok is False else "it could not be loaded"
+    _warn_damaged(f"{disp.py_func.__name__}: {why} in a separate process")
     _drop_cache_files(c)
 
 
@@ -202,17 +211,16 @@ def check_entries(disps) -> None:
             return
     while todo:
         results = _check_in_child([_entry_ref(d) for d, _, _ in todo])
-        if all(r is None for r in results):
-            return                   # no child ran: each load checks its own entry
+        give_up = _NO_CHILD[0] and all(r is None for r in results)
         for (d, c, digest), ok in zip(todo, results):
-            if ok is None:
-                continue
+            if ok is None and not give_up:
+                continue             # not reached: the next round
             with _entry_lock(c):
                 if ok:
                     _mark_verified(c, digest)
                 elif _entry_state(c) == ("unverified", digest):
-                    _crashed(d, c)
-        todo = [t for t, ok in zip(todo, results) if ok is None]
+                    _crashed(d, c, ok)   # (not checked: compiled again, never loaded unchecked)
+        todo = [] if give_up else [t for t, ok in zip(todo, results) if ok is None]
 
 
 _DAMAGE_WARNED: list[str] = []
@@ -273,7 +281,7 @@ def guard_cache(disp) -> None:
                 if state == "unverified" and not _NOT_USERS[0]:
                     ok = _check_in_child([_entry_ref(disp)])[0]
                     if not ok:       # crashed, failed, or could not be checked: compile anew
-                        _crashed(disp, c)
+                        _crashed(disp, c, ok)
                         return None
                     _mark_verified(c, digest)
                 data = load(sig, target_context)

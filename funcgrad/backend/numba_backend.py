@@ -497,7 +497,9 @@ def load_kernels(kernels) -> dict:
 
     Three or more kernels missing from both this process and the disk cache compile on two
     cores (see above); ``FUNCGRAD_PARALLEL_COMPILE=0`` turns this off."""
-    todo = [k for k in kernels if k.name not in _KERNELS and not _cached_on_disk(k.name)]
+    absent = [k for k in kernels if k.name not in _KERNELS]
+    on_disk = [k for k in absent if _cached_on_disk(k.name)]
+    todo = [k for k in absent if all(k is not d for d in on_disk)]
     if _want_helper(todo):
         proc, claims = _start_helper(todo)
         if proc is not None:
@@ -512,9 +514,8 @@ def load_kernels(kernels) -> dict:
             finally:
                 _COLLECT[0] = None
                 _finish_helper(proc, claims, ok, saved)
-    new = [k for k in kernels if k.name not in _KERNELS]
-    if new and not _NOT_USERS[0]:     # entries on disk never loaded by another process
-        check_entries([load_kernel(k.name, k.source) for k in new if _cached_on_disk(k.name)])
+    if on_disk and not _NOT_USERS[0]:     # entries of other processes, perhaps never verified
+        check_entries([load_kernel(k.name, k.source) for k in on_disk])
     return {k.name: _load_one(k) for k in kernels}
 
 

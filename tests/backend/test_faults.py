@@ -219,6 +219,22 @@ def test_a_verified_entry_is_loaded_without_a_child_and_an_unverified_one_is_mar
     assert out["ok"] and out["misses"] == 0 and out["children"] == 0, out
 
 
+def test_an_unverified_entry_is_compiled_again_when_no_child_can_check_it(cache):
+    """Without a child process (none can start), an unverified entry is never loaded unchecked:
+    it is compiled again, with one warning."""
+    rewrite_manifest(cache, "cos")
+    body = """
+        import subprocess
+        def no_child(*a, **k):
+            raise OSError("no processes left")
+        subprocess.run = no_child
+        out = check({})
+    """
+    out = run_child(cache, body)
+    assert out["ok"] and out["misses"] >= 1, out
+    assert len(out["warnings"]) == 1 and "could not be loaded" in out["warnings"][0], out
+
+
 def test_the_compile_helper_verifies_the_entries_of_a_cold_compile(tmp_path):
     """Three or more new kernels compile with the helper process, which loads every entry
     written (its own and its parent's) from disk and marks it: a warm start needs no child."""
