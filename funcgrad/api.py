@@ -20,7 +20,7 @@ from .core.avals import Aval, is_float
 from .core.ir import aval_of_value
 from .core.primitive import Zero
 from .core.source_info import user_frame_info
-from .core.trace import (EVAL, StagingTrace, Tracer, current_trace, eval_jaxpr,
+from .core.trace import (EVAL, StagingTrace, Tracer, check_real_args, current_trace, eval_jaxpr,
                          set_current_trace)
 from .core.tree_util import broadcast_prefix, tree_flatten, tree_map, tree_structure, tree_unflatten
 from .primitives.elementwise import convert_element_type, full_like_aval, zeros_like_aval
@@ -93,6 +93,7 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
     (Array(1., dtype=float64),)
     """
     flat, in_tree = tree_flatten(primals)
+    check_real_args(primals, {}, "vjp", _fun_name(fun), flat)
     aux = None
     rec = Recording(lambda *xs: fun(*tree_unflatten(in_tree, xs)), [_as_value(x) for x in flat])
     result = rec.result
@@ -150,7 +151,9 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, allow_int: b
     def value_and_grad_f(*args, **kwargs):
         single, nums = _argnums_tuple(argnums, len(args), "grad")
         dyn = tuple(args[i] for i in nums)
-        _check_float_inputs(tree_flatten(dyn)[0], "grad", allow_int)
+        dyn_leaves = tree_flatten(dyn)[0]
+        check_real_args(args, kwargs, "grad", _fun_name(fun), dyn_leaves)
+        _check_float_inputs(dyn_leaves, "grad", allow_int)
         res = vjp(_partial_on(fun, args, kwargs, nums), *dyn, has_aux=has_aux)
         out, f_vjp = res[0], res[1]
         oa = aval_of_value(out) if not isinstance(out, (tuple, list, dict)) else None
@@ -267,6 +270,7 @@ def jvp(fun: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fa
     p_flat, p_tree = tree_flatten(tuple(primals))
     t_flat, t_tree = tree_flatten(tuple(tangents))
     _check_tangents("jvp", p_flat, t_flat, p_tree, t_tree)
+    check_real_args(tuple(primals), {}, "jvp", _fun_name(fun), p_flat)
     store: dict = {}
     p_vals = [_as_value(p) for p in p_flat]
     res = jvp_flat(_aux_fun(fun, p_tree, has_aux, store), p_vals,
@@ -299,6 +303,7 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
       in (d,) }
     """
     p_flat, p_tree = tree_flatten(primals)
+    check_real_args(primals, {}, "linearize", _fun_name(fun), p_flat)
     p_vals = [_as_value(p) for p in p_flat]
     store: dict = {}
     res = linearize_flat(_aux_fun(fun, p_tree, has_aux, store), p_vals, has_aux)
@@ -387,6 +392,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name=None, axis_size: int | 
             axes += [0] * len(lv)
             names += [f"kwargs[{k!r}]"] * len(lv)
         in_tree = tree_structure((args, kwargs))
+        check_real_args(args, kwargs, "vmap", _fun_name(fun), leaves)
         n, dims = _batch_size(leaves, axes, names, axis_size)
         store: dict = {}
 
@@ -632,6 +638,7 @@ def make_jaxpr(fun: Callable, static_argnums=(), return_shape: bool = False):
         dyn_idx = [i for i in range(len(args)) if i not in static]
         dyn = [args[i] for i in dyn_idx]
         flat, in_tree = tree_flatten(dyn)
+        check_real_args(args, kwargs, "make_jaxpr", _fun_name(fun), flat)
         trace = StagingTrace(current_trace(), "make_jaxpr")
         tracers = [trace.new_arg(_staging_aval(x)) for x in flat]
         try:

@@ -34,7 +34,7 @@ from .core.config import config
 from .core.ir import ClosedJaxpr, Jaxpr, aval_of_value
 from .core.lru import LRU, size_from_env
 from .core.source_info import user_frame_info
-from .core.trace import EVAL, Tracer, _state, current_trace, eval_jaxpr
+from .core.trace import EVAL, Tracer, _state, check_real_args, current_trace, eval_jaxpr
 from .core.tree_util import tree_flatten, tree_unflatten
 from .control.call import call_p, derived, set_executor, stage
 from .transforms.passes import optimize
@@ -306,6 +306,9 @@ class Jitted:
             return out_flat
 
         from .core.avals import Aval
+        if any(d.kind == "c" for _, d, _ in key[1]):     # transforms trace real values only
+            dyn, dkw = tree_unflatten(treedef, list(leaves))
+            check_real_args(dyn, dkw, "jit", self.name, leaves)
         avals = [Aval(s, d, w) for s, d, w in key[1]]
         jaxpr, consts = stage(flat_fun, avals, "jit", parent=parent)
         entry = _Entry(jaxpr, consts, out_tree[0])

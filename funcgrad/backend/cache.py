@@ -14,7 +14,8 @@ backend's own source: editing the backend starts a new directory. Files are writ
 name and renamed (atomic), never rewritten, readable by everyone (0644: a cache can be shared); a
 file whose content does not match its hash (corrupt or truncated) is detected on load and written
 again. Each Numba entry (index + object files) gets a ``.sha256`` manifest of its content and its
-source, checked before it is loaded (``numba_backend._guard_cache``).
+source, checked before it is loaded, and a ``verified`` mark once a process other than the
+user's loaded it (``entry_guard``).
 
 An unusable directory (not creatable, read-only, full, unreadable files, deleted while running)
 is never an error: ``mark_unusable`` warns once and the backend compiles in memory from then on.

@@ -6,8 +6,10 @@
 - Each kernel is its own ``k_<hash>.py`` file with one ``@njit(cache=True)`` function: a new process
   loads it from Numba's cache instead of compiling, and programs share kernels.
 - Numba's cache entries are guarded: each has a content hash checked before loading; a damaged,
-  swapped or unverified entry is dropped and recompiled instead of giving wrong results or
-  crashing; an unusable cache directory means compiling in memory (one warning).
+  swapped or unhashed entry is dropped and recompiled instead of giving wrong results or
+  crashing; an entry never loaded by another process is first loaded in a child process, so one
+  that crashes when loaded is dropped and recompiled instead of taking the user's process down;
+  an unusable cache directory means compiling in memory (one warning).
 - Loading is thread-safe (a lock per kernel); many new kernels compile on two cores with a helper
   process (``subprocess``, never ``fork``).
 """
@@ -33,6 +35,9 @@ from numba.core import errors as nb_errors
 from numba.extending import intrinsic
 
 from . import cache
+from .entry_guard import (_COLLECT, _NOT_USERS, _entry_lock, _entry_state, _load_from_disk,
+                          _mark_verified, check_entries, dispatcher_resolver)
+from .entry_guard import guard_cache as _guard_cache
 
 
 def _defer_numba_blas_check() -> None:
@@ -303,141 +308,6 @@ def runtime():
     return _RT
 
 
-# --------------------------------------------------------------------------- cache guard
-#
-# Numba's cache entry of a function is an index (``<base>.nbi``) and object files
-# (``<base>.<n>.nbc``). Numba trusts them: a swapped or bit-flipped object file gives wrong
-# results or crashes, in every later process. Each entry therefore gets a manifest
-# (``<base>.sha256``: a hash of the source, index and object files) written right after Numba
-# saves it, and an entry whose files do not match their manifest, or have none, is dropped and
-# compiled again before Numba loads it. Reading or writing errors make the cache unusable for
-# this process (compiling in memory, one warning).
-
-def _entry_files(c) -> tuple[str, str, list[str]]:
-    """(manifest path, index path, [source, index, *object files]) of Numba cache ``c``."""
-    base = c._impl.filename_base
-    path = c._cache_path
-    index = os.path.join(path, base + ".nbi")
-    try:
-        objs = sorted(f for f in os.listdir(path) if f.startswith(base + ".") and f.endswith(".nbc"))
-    except FileNotFoundError:
-        objs = []
-    source = c._py_func.__code__.co_filename
-    return (os.path.join(path, base + ".sha256"), index,
-            [source, index] + [os.path.join(path, f) for f in objs])
-
-
-def _entry_intact(c) -> bool:
-    """True if Numba's entry is absent, or present with files matching its manifest."""
-    manifest, index, files = _entry_files(c)
-    if not os.path.exists(index):
-        return True
-    try:
-        with open(manifest) as f:
-            recorded = f.read().strip()
-    except FileNotFoundError:
-        return False               # unverified (written by a process that did not finish)
-    if recorded != cache.file_digest(files):
-        _warn_damaged(f"{os.path.basename(index)[:-4]}: its files do not match their hash")
-        return False
-    return True
-
-
-_DAMAGE_WARNED: list[str] = []
-
-
-def _warn_damaged(what: str) -> None:
-    """One warning per process for damaged cache entries (each is dropped and recompiled)."""
-    with _GUARD:
-        first = not _DAMAGE_WARNED
-        _DAMAGE_WARNED.append(what)
-    if first:
-        warnings.warn(f"funcgrad: a damaged jit cache entry ({what}) was dropped and is compiled "
-                      f"again (further ones in this process are repaired silently)",
-                      RuntimeWarning, stacklevel=5)
-
-
-@contextlib.contextmanager
-def _entry_lock(c):
-    """An exclusive ``flock`` on ``<base>.lock`` while an entry is saved with its manifest, or
-    checked and loaded, so that processes sharing the cache never see one without the other."""
-    try:
-        import fcntl
-        fd = os.open(os.path.join(c._cache_path, c._impl.filename_base + ".lock"),
-                     os.O_CREAT | os.O_RDWR, 0o666)
-    except (ImportError, OSError):    # no flock (Windows), or no directory: unlocked
-        yield
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)                  # (closing releases the lock)
-
-
-def _guard_cache(disp) -> None:
-    """Check Numba's cache entry of ``disp`` against its manifest before loading it; make a
-    corrupt entry a recompilation and an unwritable cache a warning, not an exception."""
-    c = getattr(disp, "_cache", None)
-    if c is None or not hasattr(c, "load_overload") or getattr(c, "_fg_guarded", False):
-        return
-    load, save = c.load_overload, c.save_overload
-
-    def safe_load(sig, target_context):
-        if not cache.usable():
-            return None
-        try:
-            with _entry_lock(c):
-                if not _entry_intact(c):
-                    _drop_cache_files(c)
-                    return None
-                return load(sig, target_context)
-        except OSError as e:      # unreadable (another user's files, deleted directory...)
-            cache.mark_unusable(e)
-            return None
-        except Exception as e:   # corrupt/partial index or data file
-            _warn_damaged(f"{disp.py_func.__name__}: {type(e).__name__}: {e}")
-            _drop_cache_files(c)
-            return None
-
-    def safe_save(sig, data):
-        if not cache.usable():
-            return None
-        try:
-            with _entry_lock(c):
-                try:
-                    save(sig, data)
-                except Exception:
-                    _drop_cache_files(c)
-                    save(sig, data)
-                manifest, _, files = _entry_files(c)
-                try:
-                    cache.write_bytes_atomic(manifest, cache.file_digest(files).encode())
-                except OSError:
-                    pass             # no manifest: the entry is compiled again next time
-        except Exception as e:   # an unwritable cache is not an error: the code still runs
-            cache.mark_unusable(e)
-        return None
-
-    c.load_overload, c.save_overload = safe_load, safe_save
-    c._fg_guarded = True
-
-
-def _drop_cache_files(c) -> None:
-    base = c._impl.filename_base
-    path = c._cache_path
-    try:
-        names = os.listdir(path)
-    except OSError:
-        return
-    for fn in names:
-        if fn.startswith(base + ".") and not fn.endswith(".lock"):
-            try:
-                os.unlink(os.path.join(path, fn))
-            except OSError:
-                pass
-
-
 # --------------------------------------------------------------------------- kernels
 
 def _numba_type(spec):
@@ -520,14 +390,37 @@ def _claim(claims: str, name: str, owner: str) -> bool:
     return True
 
 
+def _dispatcher_of(ref: dict):
+    """The guarded dispatcher of an entry reference ``{"file": source path, "func": name}``."""
+    stem = os.path.basename(ref["file"])[:-3]
+    if stem.startswith("rt_"):
+        return getattr(runtime(), ref["func"])
+    with open(ref["file"]) as f:
+        return load_kernel(stem, f.read())
+
+
+dispatcher_resolver(_dispatcher_of)
+
+
 def _compile_worker() -> None:
-    """The helper process: compile the kernels it claims (from the end) into the disk cache."""
-    spec = json.load(sys.stdin)
+    """The helper process: compile the kernels it claims (from the end) into the disk cache
+    (verifying each entry by loading it from disk), then verify the entries its parent wrote
+    (a second line on stdin; none if the parent closes it)."""
+    spec = json.loads(sys.stdin.readline())
     cache.use_dir(spec["dir"])
+    _NOT_USERS[0] = True
     for k in reversed(spec["kernels"]):
         if not _claim(spec["claims"], k["name"], "worker"):
             break                       # the parent has come this far: the rest are its own
         load_kernel(k["name"], k["source"], [tuple(s) for s in k["signature"]])
+    line = sys.stdin.readline()
+    for ref in (json.loads(line) if line.strip() else []):
+        disp = _dispatcher_of(ref)
+        c = disp._cache
+        with _entry_lock(c):
+            state, digest = _entry_state(c)
+            if state == "unverified" and _load_from_disk(disp):
+                _mark_verified(c, digest)
 
 
 def _want_helper(todo) -> bool:
@@ -551,20 +444,25 @@ def _start_helper(todo):
         proc = subprocess.Popen([sys.executable, "-c", _WORKER.format(root=root)], env=env,
                                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, close_fds=True)
-        proc.stdin.write(json.dumps(spec).encode())
-        proc.stdin.close()
+        proc.stdin.write(json.dumps(spec).encode() + b"\n")
+        proc.stdin.flush()
     except OSError:
         shutil.rmtree(claims, ignore_errors=True)
         return None, None
     return proc, claims
 
 
-def _finish_helper(proc, claims, ok: bool) -> None:
-    """Wait for the helper if it holds claims (kill it on an error, Ctrl-C or after the
-    timeout); always reap it (even if interrupted again meanwhile) and remove the claims."""
+def _finish_helper(proc, claims, ok: bool, saved=()) -> None:
+    """Wait for the helper if it holds claims, first handing it the entries ``saved`` here to
+    verify (kill it on an error, Ctrl-C or after the timeout); always reap it (even if
+    interrupted again meanwhile) and remove the claims."""
     interrupted = None
     try:
         if ok and proc.poll() is None and _helper_has_claims(claims):
+            with contextlib.suppress(OSError):
+                proc.stdin.write(json.dumps(list(saved)).encode() + b"\n")
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
             proc.wait(timeout=_WORKER_TIMEOUT)
     except BaseException as e:    # TimeoutExpired, KeyboardInterrupt...
         interrupted = e
@@ -573,6 +471,8 @@ def _finish_helper(proc, claims, ok: bool) -> None:
             if proc.poll() is None:
                 proc.kill()
             proc.wait()
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
             break
         except BaseException as e:   # a second Ctrl-C while reaping: reap anyway
             interrupted = interrupted or e
@@ -597,11 +497,14 @@ def load_kernels(kernels) -> dict:
 
     Three or more kernels missing from both this process and the disk cache compile on two
     cores (see above); ``FUNCGRAD_PARALLEL_COMPILE=0`` turns this off."""
-    todo = [k for k in kernels if k.name not in _KERNELS and not _cached_on_disk(k.name)]
+    absent = [k for k in kernels if k.name not in _KERNELS]
+    on_disk = [k for k in absent if _cached_on_disk(k.name)]
+    todo = [k for k in absent if all(k is not d for d in on_disk)]
     if _want_helper(todo):
         proc, claims = _start_helper(todo)
         if proc is not None:
             ok = False
+            _COLLECT[0] = saved = []
             try:
                 for k in todo:
                     if not _claim(claims, k.name, "parent"):
@@ -609,7 +512,10 @@ def load_kernels(kernels) -> dict:
                     _load_one(k)
                 ok = True
             finally:
-                _finish_helper(proc, claims, ok)
+                _COLLECT[0] = None
+                _finish_helper(proc, claims, ok, saved)
+    if on_disk and not _NOT_USERS[0]:     # entries of other processes, perhaps never verified
+        check_entries([load_kernel(k.name, k.source) for k in on_disk])
     return {k.name: _load_one(k) for k in kernels}
 
 

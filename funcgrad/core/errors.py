@@ -49,3 +49,29 @@ def concretization_message(what: str, aval, source: str, made_at: str | None, tr
         "for value-dependent control flow, or mark the argument static with "
         "`jit(f, static_argnums=...)`."
     )
+
+
+class ComplexNumbersError(FuncgradError, TypeError):
+    """A complex value would enter a traced program: transforms and ``jit`` are real-only."""
+
+
+_COMPLEX_FIX = (
+    "funcgrad's transforms (jit, grad, vjp, jvp, vmap, make_jaxpr, lax control flow) trace real "
+    "values only; eager funcgrad.numpy computes with complex values as NumPy does. Fix: keep the "
+    "complex arithmetic outside the transformed function, or carry the real and imaginary parts "
+    "as two real arrays.")
+
+
+def complex_operation_message(prim: str, aval, role: str, source: str, transform: str) -> str:
+    """``role`` is ``"result"`` (the operation makes a complex value) or ``"operand"`` (it is given
+    a complex constant)."""
+    what = (f"would make a complex value {aval} (from a complex constant such as 1j, a cast to a "
+            "complex dtype, or a function with complex results)" if role == "result" else
+            f"is given a complex constant {aval}")
+    return (f"complex numbers are not supported under `{transform}`: `{prim}` at {source} {what}; "
+            f"dtype {aval.dtype.name}. {_COMPLEX_FIX}")
+
+
+def complex_argument_message(name: str, aval, source: str, transform: str) -> str:
+    return (f"complex numbers are not supported under `{transform}`: {name} has dtype "
+            f"{aval.dtype.name} ({aval}) (called at {source}). {_COMPLEX_FIX}")

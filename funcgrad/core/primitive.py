@@ -80,7 +80,13 @@ class Primitive:
             raise TypeError(f"primitive {name!r}: abstract_eval and impl cannot be markers")
 
     def bind(self, *args, **params):
-        return _trace_state.trace.process_primitive(self, args, params)
+        trace = _trace_state.trace
+        if trace is _EVAL:
+            return trace.process_primitive(self, args, params)
+        check_real_operands(self, args, trace)     # transforms trace real values only
+        out = trace.process_primitive(self, args, params)
+        check_real_results(self, out, trace)
+        return out
 
     def __repr__(self):
         return self.name
@@ -128,4 +134,5 @@ class Zero:
         return f"Zero({self.aval})"
 
 
-from .trace import _state as _trace_state  # noqa: E402  (trace.py does not import this module)
+from .trace import EVAL as _EVAL, _state as _trace_state  # noqa: E402  (trace.py does not import this module)
+from .trace import check_real_operands, check_real_results  # noqa: E402

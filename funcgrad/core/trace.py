@@ -29,12 +29,16 @@ import numpy as np
 
 from .array import Array, WeakArray, as_array
 from .avals import Aval
-from .errors import (ConcretizationError, FuncgradError, TracerBoolConversionError,
-                     TracerIntegerConversionError, UnexpectedTracerError, concretization_message)
+from .errors import (ComplexNumbersError, ConcretizationError, FuncgradError,
+                     TracerBoolConversionError, TracerIntegerConversionError,
+                     UnexpectedTracerError, complex_argument_message, complex_operation_message,
+                     concretization_message)
 from .ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, aval_of_value
 from .config import config
 from .debug_nans import check_outputs
 from .source_info import user_frame_info
+from .tree_paths import keystr, tree_flatten_with_path
+from .tree_util import tree_flatten
 
 
 # --------------------------------------------------------------------------- current trace
@@ -165,6 +169,63 @@ def bind_in(trace: Trace, prim, args, params):
         return trace.process_primitive(prim, args, params)
     finally:
         _state.trace = prev
+
+
+# --------------------------------------------------------------------------- real values only
+
+def _complex_constant(x) -> bool:
+    if type(x) is complex:
+        return True
+    d = getattr(x, "dtype", None)
+    return d is not None and getattr(d, "kind", None) == "c"
+
+
+def check_real_operands(prim, args, trace: Trace) -> None:
+    """Transforms trace real values only: a primitive applied to a traced value may not take a
+    complex constant (``x * 1j``). Called by ``Primitive.bind`` under a transform."""
+    traced = False
+    bad = None
+    for a in args:
+        if isinstance(a, Tracer):
+            traced = True
+        elif bad is None and _complex_constant(a):
+            bad = a
+    if bad is not None and traced:
+        raise ComplexNumbersError(complex_operation_message(
+            prim.name, aval_of_value(bad), "operand", user_frame_info(), trace.name))
+
+
+def check_real_results(prim, out, trace: Trace) -> None:
+    """A traced result of ``prim`` may not be complex (``x.astype(complex)``)."""
+    for o in (out if prim.multiple_results else (out,)):
+        if isinstance(o, Tracer) and o.dtype.kind == "c":
+            raise ComplexNumbersError(complex_operation_message(
+                prim.name, o.aval, "result", user_frame_info(), trace.name))
+
+
+def check_real_argument(aval: Aval, transform: str, name: str = "an input of the traced function") -> None:
+    """A traced argument may not be complex (``jit(f)(1j)``)."""
+    if aval.dtype.kind == "c":
+        raise ComplexNumbersError(complex_argument_message(name, aval, user_frame_info(), transform))
+
+
+def check_real_args(args, kwargs, transform: str, fun_name: str, leaves=None) -> None:
+    """The first complex leaf of ``args``/``kwargs`` (or of ``leaves``, their flattening) raises
+    ``ComplexNumbersError`` naming its path, e.g. ``args[0]['w']``. Costs one pass over the
+    leaves when none is complex."""
+    if leaves is None:
+        leaves = tree_flatten((args, kwargs))[0]
+    for bad in leaves:
+        if not isinstance(bad, Tracer) and _complex_constant(bad):
+            break
+    else:
+        return
+    name = "an argument"
+    for path, leaf in tree_flatten_with_path((args, kwargs))[0]:
+        if leaf is bad:
+            name = ("args" if path[0].idx == 0 else "kwargs") + keystr(path[1:])
+            break
+    check_real_argument(aval_of_value(bad), transform, f"argument {name} of {fun_name}")
 
 
 # --------------------------------------------------------------------------- tracers
@@ -307,6 +368,7 @@ class StagingTrace(Trace):
         self._const_ids: dict[int, Var] = {}
 
     def new_arg(self, aval: Aval) -> StagingTracer:
+        check_real_argument(aval, self.name)
         v = Var(aval)
         self.invars.append(v)
         return StagingTracer(self, v)
@@ -390,6 +452,7 @@ class RecordingTrace(Trace):
 
     def new_arg(self, val) -> RecordingTracer:
         v = Var(aval_of_value(val))
+        check_real_argument(v.aval, self.name)
         self.invars.append(v)
         self.env[v] = val
         return RecordingTracer(self, val, v)

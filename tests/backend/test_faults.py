@@ -145,6 +145,116 @@ def test_an_entry_without_its_hash_is_not_trusted(cache):
     assert_repaired(cache, out)
 
 
+def manifest_of(nbi):
+    return nbi.parent / (nbi.name[:-4] + ".sha256")
+
+
+def rewrite_manifest(cache_dir, fn):
+    """A valid manifest (as its writer makes it: unverified) over the entry's current files."""
+    from funcgrad.backend.cache import file_digest
+    nbc, nbi = entry_files(cache_dir, fn)
+    src = nbi.parent.parent / (nbi.name.split(".")[0] + ".py")
+    manifest_of(nbi).write_text(file_digest([str(src), str(nbi), str(nbc)]))
+
+
+def crash_on_load(nbc):
+    """Make the object code inside ``nbc`` one LLVM refuses with a fatal error (abort) when a
+    process loads it: its ELF section-header offset points past the end of the file."""
+    data = bytearray(nbc.read_bytes())
+    elf = data.find(b"\x7fELF")
+    assert elf > 0
+    data[elf + 0x28:elf + 0x30] = (0x7FFFFFFFFFFF).to_bytes(8, "little")    # e_shoff
+    nbc.write_bytes(bytes(data))
+
+
+LOAD_DIRECTLY = textwrap.dedent(r"""
+    import sys
+    sys.path.insert(0, {root!r})
+    from funcgrad.backend import numba_backend as nb, entry_guard
+    src = {src!r}
+    disp = nb.load_kernel(src.rsplit("/", 1)[1][:-3], open(src).read())
+    print("loaded", entry_guard._load_from_disk(disp))
+""")
+
+
+def test_an_entry_that_crashes_when_loaded_is_checked_in_a_child_dropped_and_recompiled(cache):
+    """A valid manifest over an object file that aborts the process loading it (as one written
+    by a broken compile would): the user's process survives, with the right result and one
+    warning; the entry is compiled again, and the next process loads it without compiling."""
+    nbc, nbi = entry_files(cache, "cos")
+    crash_on_load(nbc)
+    rewrite_manifest(cache, "cos")
+    src = nbi.parent.parent / (nbi.name.split(".")[0] + ".py")
+    direct = subprocess.run([sys.executable, "-c", LOAD_DIRECTLY.format(root=ROOT, src=str(src))],
+                            env=dict(os.environ, FUNCGRAD_CACHE_DIR=str(cache)),
+                            capture_output=True, text=True, timeout=TIMEOUT, cwd="/")
+    assert direct.returncode != 0 and "loaded" not in direct.stdout, direct  # (it does crash)
+    out = run_child(cache)
+    assert out["ok"] and out["misses"] >= 1, out
+    assert len(out["warnings"]) == 1 and "crashed when loaded" in out["warnings"][0], out
+    assert_repaired(cache, out)
+    _, nbi = entry_files(cache, "cos")
+    assert manifest_of(nbi).read_text().endswith(" verified")
+
+
+def test_a_verified_entry_is_loaded_without_a_child_and_an_unverified_one_is_marked(cache):
+    _, nbi = entry_files(cache, "sin")
+    body = """
+        import subprocess
+        runs = []
+        real = subprocess.run
+        def counting(*a, **k):
+            runs.append(1)
+            return real(*a, **k)
+        subprocess.run = counting
+        out = check({})
+        out["children"] = len(runs)
+    """
+    rewrite_manifest(cache, "sin")             # unverified: checked in one child, then marked
+    rewrite_manifest(cache, "cos")
+    out = run_child(cache, body)
+    assert out["ok"] and out["misses"] == 0 and not out["warnings"] and out["children"] == 2, out
+    assert manifest_of(nbi).read_text().endswith(" verified")
+    out = run_child(cache, body)               # verified: no child
+    assert out["ok"] and out["misses"] == 0 and out["children"] == 0, out
+
+
+def test_an_unverified_entry_is_compiled_again_when_no_child_can_check_it(cache):
+    """Without a child process (none can start), an unverified entry is never loaded unchecked:
+    it is compiled again, with one warning."""
+    rewrite_manifest(cache, "cos")
+    body = """
+        import subprocess
+        def no_child(*a, **k):
+            raise OSError("no processes left")
+        subprocess.run = no_child
+        out = check({})
+    """
+    out = run_child(cache, body)
+    assert out["ok"] and out["misses"] >= 1, out
+    assert len(out["warnings"]) == 1 and "could not be loaded" in out["warnings"][0], out
+
+
+def test_the_compile_helper_verifies_the_entries_of_a_cold_compile(tmp_path):
+    """Three or more new kernels compile with the helper process, which loads every entry
+    written (its own and its parent's) from disk and marks it: a warm start needs no child."""
+    body = """
+        def h(v, m):
+            a = jnp.sum(jnp.cos(v) * 3.0)
+            b = jnp.max(jnp.sin(m), axis=0)
+            c = jnp.exp(-v * v) @ m
+            return a + jnp.sum(b * c) + jnp.mean(jnp.tanh(m), axis=1).sum()
+        m = np.linspace(0.0, 1.0, 64 * 64).reshape(64, 64)
+        out = check({})
+        out["ok"] = out["ok"] and bool(np.allclose(fg.jit(h)(x, m), h(x, m)))
+    """
+    out = run_child(tmp_path, body, env={"FUNCGRAD_PARALLEL_COMPILE": "1"})
+    assert out["ok"], out
+    manifests = list(tmp_path.glob("fg-*/__pycache__/k_*.sha256"))
+    marked = [m for m in manifests if m.read_text().endswith(" verified")]
+    assert len(manifests) >= 6 and len(marked) >= len(manifests) - 2, (len(manifests), len(marked))
+
+
 # --------------------------------------------------------------------------- unusable caches
 
 def _one_warning_in_memory(out):
