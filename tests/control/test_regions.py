@@ -139,11 +139,14 @@ def test_compiled_while_grad_memory_grows_with_the_iterations_run(tmp_path):
     assert 500 < per_iteration_kb < 2000, (small, big)   # 781 KB per carry (x2 at most for doubling)
 
 
+@pytest.mark.parametrize("lanes", [1, 2])
 @pytest.mark.parametrize("batch", [None, 5])
-def test_hoisted_matmuls_match_eager(batch):
+def test_hoisted_matmuls_match_eager(batch, lanes, monkeypatch):
     """``x_t @ Wx`` over the stacked xs before the loop, and the weight-gradient accumulations
-    ``sum_t x_t^T dz_t`` after it (``regions.hoist_*``), give the eager numbers."""
+    ``sum_t x_t^T dz_t`` after it (``regions.hoist_*``), give the eager numbers: computed in
+    the region (one lane) or split over the lanes by ``RegionCall``."""
     from funcgrad.backend import regions
+    monkeypatch.setattr(regions, "lane_count", lambda: lanes)
     rng = np.random.RandomState(2)
     T, I, H = 6, 3, 4
     xs = rng.randn(T, I) if batch is None else rng.randn(T, batch, I)
@@ -161,10 +164,10 @@ def test_hoisted_matmuls_match_eager(batch):
     np.testing.assert_allclose(got[0], want[0], rtol=1e-12)
     for g, w in zip(got[1], want[1]):
         np.testing.assert_allclose(g, w, rtol=1e-10, atol=1e-12)
-    srcs = [rc.source for rc in regions._LOADED.values() if f"range({T})" in rc.source]
-    assert any("hx" in s for s in srcs)                      # the input product was hoisted
-    if batch is not None:
-        assert any(".T, ys" in s for s in srcs)              # an accumulation was hoisted
+    rcs = [rc for rc in regions._LOADED.values() if f"range({T})" in rc.source]
+    assert any("hx" in rc.source for rc in rcs)              # the input product was hoisted
+    if batch is not None:                                    # an accumulation was hoisted (to
+        assert any(rc.post or ".T, ys" in rc.source for rc in rcs)   # RegionCall with lanes)
 
 
 _NESTED = {
