@@ -324,6 +324,7 @@ class Jitted:
         fast_key = None
         if (not kwargs and not cfg["jax_disable_jit"] and not cfg["jax_debug_nans"]
                 and _state.trace is EVAL and not self.static_argnums):
+            fast_args = args
             key = (cfg["jax_enable_x64"],)
             for x in args:
                 t = type(x)
@@ -332,9 +333,20 @@ class Jitted:
                 key += (x.shape, x.dtype)
             else:
                 fast_key = key
-                hit = self._fast.get(key)
+            if fast_key is None:            # a pytree of arrays (a list of parameters...)
+                fast_args, treedef = tree_flatten(args)
+                key = (cfg["jax_enable_x64"], treedef)
+                for x in fast_args:
+                    t = type(x)
+                    if t is not np.ndarray and t is not Array:
+                        break
+                    key += (x.shape, x.dtype)
+                else:
+                    fast_key = key
+            if fast_key is not None:
+                hit = self._fast.get(fast_key)
                 if hit is not None:
-                    return hit(*args)
+                    return hit(*fast_args)
         if config.jax_disable_jit:
             return self.fun(*args, **kwargs)
         dyn, dkw, statics = self._split(args, kwargs)
@@ -346,12 +358,12 @@ class Jitted:
         exe = entry.exe
         if exe is None:
             exe = entry.exe = _compile(_closed_for_compile(entry), self.name)
-        if fast_key is not None and len(leaves) == len(args) and all(
-                x.dtype == d for x, d in zip(args, exe.in_dtypes)):    # (x64 off: float64 args convert)
+        if fast_key is not None and len(leaves) == len(fast_args) and all(
+                x.dtype == d for x, d in zip(fast_args, exe.in_dtypes)):  # (x64 off: float64 args convert)
             if len(self._fast) >= _CACHE_SIZE:
                 self._fast.clear()
-            self._fast[fast_key] = _fast_caller(len(args), exe.run, exe.consts, entry.out_tree,
-                                                entry.out_types)
+            self._fast[fast_key] = _fast_caller(len(fast_args), exe.run, exe.consts,
+                                                entry.out_tree, entry.out_types)
         ins = [x if (type(x) is np.ndarray and x.flags.c_contiguous and x.dtype == d) else _as_c_array(x, d)
                for x, d in zip(leaves, exe.in_dtypes)]
         outs = exe(*ins)
