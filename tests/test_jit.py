@@ -306,3 +306,25 @@ def test_kernel_locals_never_rebind_a_kernel_argument():
         assert not _assigned_parameters(k.source), k.source
     for got, want in zip(fg.jit(f)(x), f(x)):
         np.testing.assert_array_equal(got, want)
+
+
+def test_call_fast_path_of_array_pytrees_keys_on_structure_shape_and_dtype():
+    """The second call of a signature takes the fast path; a list and a tuple of the same
+    arrays, or another shape or dtype, each get their own entry and the right result."""
+    f = fg.jit(lambda ps, x: [p * x for p in ps])
+    a, b = np.arange(3.0), np.ones(3)
+    x = np.float64(2.0) * np.ones(3)
+    for _ in range(2):
+        out = f([a, b], x)
+        assert isinstance(out, list) and len(out) == 2
+        np.testing.assert_array_equal(out[0], a * x)
+    out = f((a, b), x[::-1])                       # a tuple; a non-contiguous view
+    assert isinstance(out, list)
+    np.testing.assert_array_equal(out[1], b * x[::-1])
+    out = f([a.astype(np.float32), b.astype(np.float32)], x.astype(np.float32))
+    assert out[0].dtype == np.float32
+    out = f([a[:2], b[:2]], x[:2])
+    np.testing.assert_array_equal(out[0], a[:2] * x[:2])
+    assert len(f._fast) >= 3
+    out[0][...] = 7.0                               # outputs are fresh arrays every call
+    np.testing.assert_array_equal(f([a[:2], b[:2]], x[:2])[0], a[:2] * x[:2])
