@@ -101,6 +101,38 @@ def test_region_source_does_not_grow_with_the_trip_count():
     assert abs(sizes[0] - sizes[1]) <= 2
 
 
+def test_rnn_loss_and_grad_regions_do_not_grow_with_the_trip_count():
+    """Issue #10's RNN (``benchmarks/bench_scan.py``, smaller sizes): the generated source of
+    the forward and the backward scan of ``value_and_grad`` is the same text for T = 100 and
+    T = 1000 up to its numbers (generated here without compiling it)."""
+    import re
+    from funcgrad.backend import regions
+    H, I, B = 5, 3, 2
+
+    def loss(params, xs):
+        Wx, Wh, b = params
+
+        def step(h, x):
+            h = jnp.tanh(x @ Wx + h @ Wh + b)
+            return h, h
+        _, hs = lax.scan(step, jnp.zeros((B, H), np.float32), xs)
+        return jnp.mean(hs * hs)
+    params = (np.ones((I, H), np.float32), np.ones((H, H), np.float32), np.ones(H, np.float32))
+    texts = []
+    for T in (100, 1000):
+        jaxpr = fg.make_jaxpr(fg.value_and_grad(loss))(params, np.ones((T, B, I), np.float32))
+        scans = [e for e in jaxpr.eqns if e.primitive.name == "scan"]
+        assert len(scans) == 2                      # forward and backward
+        srcs = []
+        for e in scans:
+            em = regions.Emitter()
+            regions.gen_scan(em, e)
+            srcs.append(em.module())
+        assert f"range({T})" in srcs[0] and f"range({T})" in srcs[1]
+        texts.append([re.sub(r"\d+(\.\d+)?(e[-+]?\d+)?", "N", s) for s in srcs])
+    assert texts[0] == texts[1]
+
+
 _MEMORY_SCRIPT = textwrap.dedent("""
     import sys
     import numpy as np
