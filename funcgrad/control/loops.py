@@ -237,12 +237,12 @@ def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_
 
 
 def batched_while(cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, args, dims,
-                  force: bool = False):
+                  force: bool = False, size: int | None = None):
     """The ``while`` of the batched programs. Returns ``(cond, cond_consts, body, body_consts,
     init, carry_batched, n_body_prefix)``: the body's constants are ``n_body_prefix`` new ones
     followed by the original body constants (batched at 0 where flagged; all of them and all
-    carries with ``force``)."""
-    size = batch_size(args, dims)
+    carries with ``force``, which needs ``size`` when no operand is batched)."""
+    size = batch_size(args, dims) if size is None else size
     d_c, d_b, d_k = _split(dims, cond_nconsts, body_nconsts)
     a_c, a_b, a_k = _split(args, cond_nconsts, body_nconsts)
     b_c = [d is not None for d in d_c]
