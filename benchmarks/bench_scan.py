@@ -10,9 +10,11 @@ median per-call time of each and the median of the per-round (paired) ratios.
 
 Compile time: a fresh interpreter with an empty funcgrad cache directory traces and compiles the
 jitted loss+grad for T = 100 and T = 1000 (the region's code does not depend on T, so neither
-should the compile time); the warm time (second process, same cache) is reported too.
+should the compile time); the warm time (second process, same cache) is reported too. Both are
+the first call minus the second, in wall-clock and CPU seconds.
 
-    python benchmarks/bench_scan.py [--rounds 15] [--calls 10] [--no-compile]
+    python benchmarks/bench_scan.py [--rounds 15] [--calls 10] [--no-compile | --compile-only]
+                                    [--compile-repeats 1]
 """
 from __future__ import annotations
 
@@ -123,38 +125,49 @@ def run_speed(rounds, calls):
 
 _COMPILE_SCRIPT = """
 import sys, time
-t0 = time.perf_counter()
 import numpy as np
 sys.path.insert(0, {bench_dir!r})
 from bench_scan import init, make_loss
 import funcgrad as fg, funcgrad.numpy as fjnp
 T = int(sys.argv[1])
 params, xs = init(T=T)
-t1 = time.perf_counter()
 f = fg.jit(fg.value_and_grad(make_loss(fjnp, fg.lax)))
-f(params, xs)
-t2 = time.perf_counter()
-f(params, xs)
-t3 = time.perf_counter()
-print(t2 - t1, t3 - t2)
+marks = [(time.perf_counter(), time.process_time())]
+for _ in range(2):
+    f(params, xs)
+    marks.append((time.perf_counter(), time.process_time()))
+(w0, c0), (w1, c1), (w2, c2) = marks
+print(w1 - w0, c1 - c0, w2 - w1, c2 - c1)
 """
 
 
-def run_compile():
+def run_compile(repeats=1):
+    """Median over ``repeats`` of cold and warm first calls, T = 100 and 1000 alternating (so
+    machine noise hits both alike). The compile time is the first call minus the second (which
+    only runs the program), in wall-clock and in this process's CPU seconds (less disturbed by
+    other jobs on a loaded machine)."""
     here = os.path.dirname(os.path.abspath(__file__))
     src = _COMPILE_SCRIPT.format(bench_dir=here)
-    print("compile (trace + lower + Numba) of jit(value_and_grad(loss)), fresh process:")
-    for Tn in (100, 1000):
-        with tempfile.TemporaryDirectory(prefix="fg-bench-scan-") as d:
-            env = dict(os.environ, FUNCGRAD_CACHE_DIR=d)
-            res = []
-            for _ in range(2):       # cold cache, then warm (Numba's on-disk cache)
-                out = subprocess.run([sys.executable, "-c", src, str(Tn)], env=env,
-                                     capture_output=True, text=True, check=True)
-                res.append([float(x) for x in out.stdout.split()[-2:]])
-        (cold, run1), (warm, _) = res
-        print(f"  T={Tn:5d}: cold cache {cold:6.2f} s, warm cache {warm:6.2f} s "
-              f"(then {1e3 * run1:.1f} ms per call)")
+    print(f"compile (trace + lower + Numba) of jit(value_and_grad(loss)), fresh process, "
+          f"first call minus second call, median of {repeats}; wall s (CPU s):")
+    res = {100: [], 1000: []}
+    for _ in range(repeats):
+        for Tn in res:
+            with tempfile.TemporaryDirectory(prefix="fg-bench-scan-") as d:
+                env = dict(os.environ, FUNCGRAD_CACHE_DIR=d)
+                for cache in ("cold", "warm"):    # empty cache dir, then Numba's on-disk cache
+                    out = subprocess.run([sys.executable, "-c", src, str(Tn)], env=env,
+                                         capture_output=True, text=True, check=True)
+                    w1, c1, w2, c2 = (float(x) for x in out.stdout.split()[-4:])
+                    res[Tn].append((cache, w1 - w2, c1 - c2, w2))
+    for Tn, rs in res.items():
+        line = []
+        for cache in ("cold", "warm"):
+            sel = [r for r in rs if r[0] == cache]
+            wall, cpu = (statistics.median(r[i] for r in sel) for i in (1, 2))
+            line.append(f"{cache} {wall:6.2f} s ({cpu:5.2f} s)")
+        run = statistics.median(r[3] for r in rs)
+        print(f"  T={Tn:5d}: " + ", ".join(line) + f"; a call then takes {1e3 * run:.1f} ms")
 
 
 def main():
@@ -162,10 +175,13 @@ def main():
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--calls", type=int, default=10)
     ap.add_argument("--no-compile", action="store_true")
+    ap.add_argument("--compile-only", action="store_true")
+    ap.add_argument("--compile-repeats", type=int, default=1)
     args = ap.parse_args()
-    run_speed(args.rounds, args.calls)
+    if not args.compile_only:
+        run_speed(args.rounds, args.calls)
     if not args.no_compile:
-        run_compile()
+        run_compile(args.compile_repeats)
 
 
 if __name__ == "__main__":

@@ -35,12 +35,13 @@ Rules:
 """
 from __future__ import annotations
 
+import operator
 from typing import Callable
 
 import numpy as np
 
 from ..core.avals import Aval
-from ..core.errors import DTypeError, ShapeError
+from ..core.errors import ConcretizationError, DTypeError, ShapeError
 from ..core.ir import Jaxpr, Var, aval_of_value
 from ..core.lowering import Driver
 from ..core.primitive import Zero, def_primitive
@@ -236,12 +237,12 @@ def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_
 
 
 def batched_while(cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, args, dims,
-                  force: bool = False):
+                  force: bool = False, size: int | None = None):
     """The ``while`` of the batched programs. Returns ``(cond, cond_consts, body, body_consts,
     init, carry_batched, n_body_prefix)``: the body's constants are ``n_body_prefix`` new ones
     followed by the original body constants (batched at 0 where flagged; all of them and all
-    carries with ``force``)."""
-    size = batch_size(args, dims)
+    carries with ``force``, which needs ``size`` when no operand is batched)."""
+    size = batch_size(args, dims) if size is None else size
     d_c, d_b, d_k = _split(dims, cond_nconsts, body_nconsts)
     a_c, a_b, a_k = _split(args, cond_nconsts, body_nconsts)
     b_c = [d is not None for d in d_c]
@@ -376,11 +377,44 @@ def _trace_loop_body(what, fn_name, fun, c_leaves, c_tree, extra_avals, n_extra_
     raise AssertionError("unreachable")
 
 
+def _check_unroll(unroll, where: str) -> int:
+    """JAX's checks of ``scan``'s ``unroll`` (a concrete non-negative int or a bool); returns it
+    as an int. A performance hint only: every value gives the same numbers, and the compiled loop
+    does not unroll (see docs/control_flow.md)."""
+    if isinstance(unroll, Tracer):
+        v = unroll.concrete_value()
+        if v is None:
+            raise ConcretizationError(
+                f"{where}: the `unroll` argument to `scan` expects a concrete `int` or `bool` "
+                f"value, got a traced {unroll.aval}")
+        unroll = v.item() if isinstance(v, np.ndarray) else v
+    if isinstance(unroll, (bool, np.bool_)):
+        return int(bool(unroll))
+    try:
+        n = int(unroll) if isinstance(unroll, (float, np.floating)) and float(unroll).is_integer() \
+            else operator.index(unroll)
+    except TypeError:
+        raise TypeError(f"{where}: `unroll` must be a `bool` or a non-negative `int`, got "
+                        f"{unroll!r}") from None
+    if n < 0:
+        raise ValueError(f"{where}: `unroll` must be a `bool` or a non-negative `int`, got {n}")
+    return n
+
+
 def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = False,
-         unroll: int = 1, _split_transpose: bool = False):
+         unroll: int | bool = 1, _split_transpose: bool = False):
     """JAX's ``lax.scan``: ``carry, y = f(carry, x)`` for each slice ``x`` of ``xs`` (along the
     leading axis; pytrees allowed; ``xs=None`` with ``length``), returning the final carry and
-    the stacked ``y``s. ``reverse`` scans from the end. ``unroll`` is accepted and ignored."""
+    the stacked ``y``s. ``reverse`` scans from the end. ``unroll`` (an int >= 0 or a bool) is
+    checked as JAX checks it and otherwise has no effect: the results are the same for every
+    value, and the compiled loop runs one step per iteration (docs/control_flow.md).
+
+    >>> import funcgrad.numpy as jnp
+    >>> from funcgrad import lax
+    >>> lax.scan(lambda c, x: (c + x, c), 0.0, jnp.arange(4.0), unroll=2)[1]
+    Array([0., 0., 1., 3.], dtype=float64)
+    """
+    _check_unroll(unroll, f"lax.scan at {user_frame_info()}")
     x_leaves, x_tree = tree_flatten(xs)
     lengths = []
     for x in x_leaves:
@@ -463,9 +497,11 @@ def _static_int(x):
     return int(x)
 
 
-def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll=None):
+def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int | bool | None = None):
     """JAX's ``lax.fori_loop``: ``for i in range(lower, upper): val = body_fun(i, val)``. With
-    static bounds it is a ``scan`` (reverse-differentiable, as in JAX), else a ``while``."""
+    static bounds it is a ``scan`` (reverse-differentiable, as in JAX), else a ``while``.
+    ``unroll`` is ``scan``'s (checked, no effect); with traced bounds only ``None``, ``False``,
+    ``True`` or ``1`` are accepted, as in JAX."""
     dt = np.result_type(aval_of_value(lower).dtype, aval_of_value(upper).dtype)
     if dt.kind not in "iu":
         raise DTypeError(f"lax.fori_loop at {user_frame_info()}: lower and upper must be "
@@ -480,8 +516,12 @@ def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll=None):
             i, x = carry
             return (add(i, 1 if weak else one), body_fun(i, x)), None
         i0 = lo if weak else np.asarray(lo, dt)
-        (_, out), _ = scan(step, (i0, init_val), None, length=max(hi - lo, 0))
+        (_, out), _ = scan(step, (i0, init_val), None, length=max(hi - lo, 0),
+                           unroll=False if unroll is None else unroll)
         return out
+    if unroll is not None and unroll is not False and unroll != 1:
+        raise ValueError(f"lax.fori_loop at {user_frame_info()}: can only use `unroll` in "
+                         f"`fori_loop` if the loop bounds are statically known")
     lower_a = convert_element_type(lower, dt)
     upper_a = convert_element_type(upper, dt)
 

@@ -80,6 +80,50 @@ def test_scan_vmap_matches_a_loop():
     np.testing.assert_allclose(g, np.stack([fg.grad(f)(w, XS) for w in ws]), rtol=1e-12)
 
 
+_UNROLLS = [1, 2, 3, 6, 7, 0, True, False, np.int32(4)]
+
+
+def test_scan_unroll_is_a_hint_every_value_gives_the_same_numbers():
+    """JAX: ``unroll`` (int >= 0, 0 or True = fully unrolled, False = 1) changes no result."""
+    def make(unroll):
+        def f(w, xs):                        # length 6: unroll 4 leaves a remainder of 2
+            def step(c, x):
+                h = jnp.tanh(w @ c + x)
+                return h, jnp.sum(h * h)
+            h, ys = lax.scan(step, jnp.zeros(4), xs, unroll=unroll)
+            return jnp.sum(h) + jnp.sum(ys * jnp.arange(1.0, 7.0))
+        return f
+    base = make(1)
+    ws = np.stack([W, 0.5 * W])
+    want = (base(W, XS), fg.grad(base)(W, XS), fg.jit(fg.value_and_grad(base))(W, XS),
+            fg.vmap(fg.grad(base), in_axes=(0, None))(ws, XS))
+    for u in _UNROLLS:
+        f = make(u)
+        got = (f(W, XS), fg.grad(f)(W, XS), fg.jit(fg.value_and_grad(f))(W, XS),
+               fg.vmap(fg.grad(f), in_axes=(0, None))(ws, XS))
+        for g, w in zip(fg.tree_util.tree_leaves(got), fg.tree_util.tree_leaves(want)):
+            np.testing.assert_array_equal(g, w)
+    assert float(lax.fori_loop(0, 5, lambda i, c: c + i, 0.0, unroll=True)) == 10.0
+    assert float(lax.fori_loop(0, 5, lambda i, c: c + i, 0.0, unroll=2)) == 10.0
+
+
+def test_scan_unroll_is_checked_as_jax_checks_it():
+    step = lambda c, x: (c + x, c)
+    with pytest.raises(ValueError, match="non-negative"):
+        lax.scan(step, 0.0, np.ones(3), unroll=-1)
+    with pytest.raises(TypeError, match="non-negative `int`, got 2.5"):
+        lax.scan(step, 0.0, np.ones(3), unroll=2.5)
+    with pytest.raises(TypeError, match="got None"):
+        lax.scan(step, 0.0, np.ones(3), unroll=None)
+    with pytest.raises(TypeError, match="concrete"):       # a ConcretizationError, as in JAX
+        fg.jit(lambda u: lax.scan(step, 0.0, np.ones(3), unroll=u))(2)
+    # traced bounds: fori_loop is a while loop, which cannot unroll
+    dyn = lambda n, u: lax.fori_loop(0, n, lambda i, c: c + i, 0.0, unroll=u)
+    assert float(fg.jit(lambda n: dyn(n, True))(4)) == 6.0
+    with pytest.raises(ValueError, match="statically known"):
+        fg.jit(lambda n: dyn(n, 2))(4)
+
+
 def test_scan_without_xs_and_with_length():
     def f(x):
         c, ys = lax.scan(lambda c, _: (c * x, c), 1.0, None, length=4)

@@ -64,9 +64,56 @@ def test_zero_iterations_pass_the_cotangent_through():
     assert float(fg.grad(f)(3.0)) == pytest.approx(4 * 3.0 ** 3)   # two iterations: x^4
 
 
-def test_second_order_raises_a_clear_error():
-    with pytest.raises(HigherOrderWhileError, match="fori_loop"):
-        fg.grad(fg.grad(newton_sqrt))(4.0)
+def _loop5(x):     # 5 iterations at x = 0.7; the trip count depends on x
+    return lax.while_loop(lambda c: c[0] < 10.0,
+                          lambda c: (c[0] * 1.5 + c[1], c[1] * jnp.sin(x)), (x, x))[1]
+
+
+def _loop5_python(x):
+    c = (x, x)
+    while c[0] < 10.0:
+        c = (c[0] * 1.5 + c[1], c[1] * jnp.sin(x))
+    return c[1]
+
+
+def test_second_order_with_reverse_mode_first_raises_a_clear_error():
+    for i, second_order in enumerate((
+            fg.grad(fg.grad(newton_sqrt)), fg.hessian(newton_sqrt),
+            fg.jacfwd(fg.grad(newton_sqrt)), fg.jit(fg.grad(fg.grad(newton_sqrt))),
+            fg.vmap(fg.grad(fg.grad(newton_sqrt))))):
+        with pytest.raises(HigherOrderWhileError, match=r"jacrev\(jacfwd\(f\)\)") as info:
+            second_order(np.array([4.0]) if i == 4 else 4.0)
+        assert "test_while_grad.py" in str(info.value)       # names the user's line
+
+
+def test_second_order_with_reverse_mode_last_is_exact():
+    """The jvp of a while is a while, and its VJP is first order: jacrev(jacfwd) and grad of
+    jvp give the second derivative the eager Python loop gives."""
+    want = float(fg.grad(fg.grad(_loop5_python))(0.7))
+    assert float(fg.jacrev(fg.jacfwd(_loop5))(0.7)) == pytest.approx(want, rel=1e-12)
+    assert float(fg.jit(fg.jacrev(fg.jacfwd(_loop5)))(0.7)) == pytest.approx(want, rel=1e-12)
+    hvp = fg.grad(lambda x: fg.jvp(_loop5, (x,), (1.0,))[1])
+    assert float(hvp(0.7)) == pytest.approx(want, rel=1e-12)
+    assert float(fg.jacfwd(fg.jacfwd(_loop5))(0.7)) == pytest.approx(want, rel=1e-12)
+
+
+def test_jacrev_batches_only_the_cotangents():
+    """jacrev vmaps the pullback over the cotangent basis: the loop's operands are unbatched
+    (this raised a bare StopIteration)."""
+    def fv(x):
+        return lax.while_loop(lambda c: jnp.sum(c[0]) < 10.0,
+                              lambda c: (c[0] * 1.5 + c[1], c[1] * jnp.sin(x)), (x, x))[1]
+
+    def fv_python(x):
+        c = (x, x)
+        while jnp.sum(c[0]) < 10.0:
+            c = (c[0] * 1.5 + c[1], c[1] * jnp.sin(x))
+        return c[1]
+    x = np.array([0.7, 0.2])
+    want = fg.jacfwd(fv_python)(x)
+    np.testing.assert_allclose(fg.jacrev(fv)(x), want, rtol=1e-12)
+    np.testing.assert_allclose(fg.jit(fg.jacrev(fv))(x), want, rtol=1e-12)
+    assert float(fg.jacrev(_loop5)(0.7)) == pytest.approx(float(fg.grad(_loop5_python)(0.7)))
 
 
 def _peak_bytes(fn, *args):
