@@ -83,7 +83,8 @@ def _fast_caller(n_args: int, run, consts, out_tree, out_types) -> Callable:
                  f"    def fast({', '.join(a)}):"]
         for x in a:
             lines.append(f"        if type({x}) is not ndarray or not {x}.flags.c_contiguous:")
-            lines.append(f"            {x} = as_c({x})")
+            lines.append(f"            {x} = {x}.view(ndarray) if type({x}) is Array and "
+                         f"{x}.flags.c_contiguous else as_c({x})")
         call = f"run({'*consts, ' if consts else ''}{', '.join(a)})"
         if single:
             lines.append(f"        return {call}[0].view(t0)")
@@ -92,7 +93,7 @@ def _fast_caller(n_args: int, run, consts, out_tree, out_types) -> Callable:
             views = ", ".join(f"{x}.view(t{x[1:]})" for x in o)
             lines.append(f"        return unflatten(out_tree, [{views}])")
         lines.append("    return fast")
-        ns = {"ndarray": np.ndarray, "as_c": _as_c_array, "unflatten": tree_unflatten}
+        ns = {"ndarray": np.ndarray, "Array": Array, "as_c": _as_c_array, "unflatten": tree_unflatten}
         exec("\n".join(lines), ns)                              # noqa: S102 (generated above)
         make = _FAST_TEMPLATES[shape] = ns["make"]
     return make(run, consts, out_tree, *out_types)
