@@ -63,6 +63,16 @@ def _as_c_array(x, dtype=None) -> np.ndarray:
     return x if x.flags.c_contiguous else np.ascontiguousarray(x)
 
 
+def _arrays_key(key: tuple, xs) -> tuple | None:
+    """``key`` followed by each ``x``'s shape and dtype, or None if one is not an array."""
+    for x in xs:
+        t = type(x)
+        if t is not np.ndarray and t is not Array:
+            return None
+        key += (x.shape, x.dtype)
+    return key
+
+
 _FAST_TEMPLATES: dict = {}
 
 
@@ -326,24 +336,10 @@ class Jitted:
         if (not kwargs and not cfg["jax_disable_jit"] and not cfg["jax_debug_nans"]
                 and _state.trace is EVAL and not self.static_argnums):
             fast_args = args
-            key = (cfg["jax_enable_x64"],)
-            for x in args:
-                t = type(x)
-                if t is not np.ndarray and t is not Array:
-                    break
-                key += (x.shape, x.dtype)
-            else:
-                fast_key = key
+            fast_key = _arrays_key((cfg["jax_enable_x64"],), args)
             if fast_key is None:            # a pytree of arrays (a list of parameters...)
                 fast_args, treedef = tree_flatten(args)
-                key = (cfg["jax_enable_x64"], treedef)
-                for x in fast_args:
-                    t = type(x)
-                    if t is not np.ndarray and t is not Array:
-                        break
-                    key += (x.shape, x.dtype)
-                else:
-                    fast_key = key
+                fast_key = _arrays_key((cfg["jax_enable_x64"], treedef), fast_args)
             if fast_key is not None:
                 hit = self._fast.get(fast_key)
                 if hit is not None:
