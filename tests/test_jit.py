@@ -254,27 +254,13 @@ def test_a_new_batch_size_compiles_no_new_kernel():
     """Kernels are keyed by structure (rank and dtype), not sizes or constants: the MLP step at a
     second batch size (and so a second 1/batch constant in its mean) loads no new kernel."""
     from funcgrad.backend import numba_backend as nb
-
-    def loss(params, x, y):
-        h = x
-        for w, b in params[:-1]:
-            h = jnp.tanh(h @ w + b)
-        w, b = params[-1]
-        return -jnp.mean(jnp.sum(fg.nn.log_softmax(h @ w + b) * y, axis=-1))
-
-    @fg.jit
-    def step(params, x, y):
-        g = fg.grad(loss)(params, x, y)
-        return [(w - 0.01 * gw, b - 0.01 * gb) for (w, b), (gw, gb) in zip(params, g)]
-
-    rng = np.random.RandomState(0)
-    sizes = [20, 16, 16, 5]
-    params = [((rng.randn(m, n) / np.sqrt(m)).astype(np.float32), np.zeros(n, np.float32))
-              for m, n in zip(sizes[:-1], sizes[1:])]
+    from tests.backend.test_lanes import mlp_data, mlp_step
+    step = fg.jit(mlp_step)
+    params, _, _ = mlp_data(sizes=(20, 16, 16, 5), dtype=np.float32)
 
     def batch(b):
-        return (rng.rand(b, 20).astype(np.float32),
-                np.eye(5, dtype=np.float32)[rng.randint(0, 5, b)])
+        _, x, y = mlp_data(batch=b, sizes=(20, 16, 16, 5), dtype=np.float32)
+        return x, y
 
     step(params, *batch(32))
     n_log = len(nb.compile_log)          # every kernel compiled or loaded from disk is logged
