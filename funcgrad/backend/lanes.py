@@ -21,7 +21,7 @@ wake-up of the other lanes (tens of microseconds): their steps run in the ordina
 
 **Runtime** (``process.run_phase``): one worker thread per extra lane, sleeping on an event between
 phases; the calling thread is lane 0. During a phase OpenBLAS runs one thread per call (set
-through ``openblas_set_num_threads_local`` when the loaded OpenBLAS has it, restored after), so
+through ``openblas_set_num_threads`` when the loaded OpenBLAS has it, restored after), so
 lanes do not oversubscribe the cores. Without that control, matmuls are not split. When another
 thread already runs a phase, the caller runs all lanes itself, one after the other (same
 results). ``FUNCGRAD_LANES=1`` turns lanes off; ``FUNCGRAD_LANES=n`` sets their number (default:
