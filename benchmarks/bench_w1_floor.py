@@ -135,15 +135,15 @@ def main(argv=None):
 
     def split_run():
         def lane(k):
-            prev = set_blas(1) if set_blas else None
             g.rows(slice(64 * k, 64 * k + 64))
             g.weights(k, 2)
-            if set_blas:
-                set_blas(prev)
+        prev = set_blas(1) if set_blas else None      # (process-wide: set once for both lanes)
         t = threading.Thread(target=lane, args=(1,))
         t.start()
         lane(0)
         t.join()
+        if set_blas:
+            set_blas(prev)
 
     cases = {"funcgrad step": fg_run, "jax step": jx_run, "jax gemms": jx_gemms_run,
              "blas gemms": g.all, "blas gemms split": split_run}
