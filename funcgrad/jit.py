@@ -187,10 +187,6 @@ _CACHE_SIZE = size_from_env("FUNCGRAD_JIT_CACHE_SIZE", 64)
 _CFG = config.__dict__["_values"]
 
 
-def _eager() -> bool:
-    return current_trace() is EVAL
-
-
 def _weak_aval_key(x):
     t = type(x)
     if t is float:

@@ -104,9 +104,9 @@ def run_on_one_blas_thread(fn, *args):
     """``fn(*args)`` with compiled code's BLAS on one thread (restored after).
 
     A region's loop calls ``np.dot`` on small matrices once per step (an RNN cell: 32x128 by
-    128x128); OpenBLAS wakes its second thread for each such call, which costs more than the
-    product (measured: the scan RNN of W8 takes 1.4x the time on two BLAS threads, and 6x when
-    another process is busy on the second core)."""
+    128x128); on two threads OpenBLAS keeps its second thread spinning through the loop for
+    little gain (measured on W8's backward loop: 1.4 ms using 2.8 ms of CPU, against 1.5 ms
+    using 1.5 ms), and that core is then missing from the lanes and from other libraries."""
     set_threads = kernel_blas_threads_control()
     if set_threads is None:
         return fn(*args)
@@ -136,10 +136,7 @@ class _Worker:
             self.go.wait()
             self.go.clear()
             job, self.job = self.job, None
-            try:
-                blas = blas_threads_control()
-                if blas is not None:
-                    blas(1)
+            try:            # (run_phase has set BLAS to one thread, process-wide)
                 job(self.index)
             except BaseException as e:   # handed to the caller of run_phase
                 self.error = e
