@@ -45,9 +45,7 @@ class PyTreeDef:
 
     @property
     def num_nodes(self) -> int:
-        def count(n):
-            return 1 + sum(count(c.node) for c in n.children)
-        return count(self.node)
+        return _count_nodes(self.node)
 
     def unflatten(self, leaves):
         return tree_unflatten(self, leaves)
@@ -55,19 +53,7 @@ class PyTreeDef:
     def flatten_up_to(self, tree) -> list:
         """The subtrees of ``tree`` at this treedef's leaves (``tree`` must extend this structure)."""
         out: list = []
-
-        def rec(d, x):
-            if d.node.kind is None:
-                out.append(x)
-                return
-            c = _children(x)
-            if (c is None or c[0] is not d.node.kind or not _aux_equal(c[1], d.node.aux)
-                    or len(c[2]) != len(d.node.children)):
-                raise ValueError(f"flatten_up_to: tree {x!r} does not match the structure {d}")
-            for cd, cx in zip(d.node.children, c[2]):
-                rec(cd, cx)
-
-        rec(self, tree)
+        _flatten_up_to(self, tree, out)
         return out
 
     def children(self):
@@ -75,6 +61,22 @@ class PyTreeDef:
 
     def __repr__(self):
         return f"PyTreeDef({_repr(self.node)})"
+
+
+def _flatten_up_to(d: PyTreeDef, x, out: list) -> None:
+    if d.node.kind is None:
+        out.append(x)
+        return
+    c = _children(x)
+    if (c is None or c[0] is not d.node.kind or not _aux_equal(c[1], d.node.aux)
+            or len(c[2]) != len(d.node.children)):
+        raise ValueError(f"flatten_up_to: tree {x!r} does not match the structure {d}")
+    for cd, cx in zip(d.node.children, c[2]):
+        _flatten_up_to(cd, cx, out)
+
+
+def _count_nodes(n) -> int:
+    return 1 + sum(_count_nodes(c.node) for c in n.children)
 
 
 def _aux_equal(a, b) -> bool:
@@ -172,20 +174,25 @@ def _children(x):
 def tree_flatten(tree, is_leaf: Callable | None = None):
     """``(leaves, treedef)``."""
     leaves: list = []
+    return leaves, _flatten_into(tree, is_leaf, leaves)
 
-    def rec(x):
-        if is_leaf is not None and is_leaf(x):
-            leaves.append(x)
-            return _LEAF
-        c = _children(x)
-        if c is None:
-            leaves.append(x)
-            return _LEAF
-        kind, aux, kids = c
-        defs = tuple(rec(k) for k in kids)
-        return PyTreeDef(_Node(kind, aux, defs), sum(d.num_leaves for d in defs))
 
-    return leaves, rec(tree)
+# The recursions below are module-level functions with their state passed along, not nested
+# closures: a closure that calls itself is a reference cycle (function -> cell -> function) that
+# keeps everything it closes over (the leaves: a jitted call's outputs) alive until the cyclic
+# garbage collector runs, so memory a training step frees is not reused by the next step.
+
+def _flatten_into(x, is_leaf, leaves: list) -> PyTreeDef:
+    if is_leaf is not None and is_leaf(x):
+        leaves.append(x)
+        return _LEAF
+    c = _children(x)
+    if c is None:
+        leaves.append(x)
+        return _LEAF
+    kind, aux, kids = c
+    defs = tuple(_flatten_into(k, is_leaf, leaves) for k in kids)
+    return PyTreeDef(_Node(kind, aux, defs), sum(d.num_leaves for d in defs))
 
 
 def tree_unflatten(treedef: PyTreeDef, leaves):
@@ -194,31 +201,30 @@ def tree_unflatten(treedef: PyTreeDef, leaves):
     if len(leaves) != treedef.num_leaves:
         raise ValueError(f"tree_unflatten: {treedef} has {treedef.num_leaves} leaves, but "
                          f"{len(leaves)} were given")
-    it = iter(leaves)
+    return _build(treedef, iter(leaves))
 
-    def rec(d: PyTreeDef):
-        n = d.node
-        if n.kind is None:
-            return next(it)
-        kids = [rec(c) for c in n.children]
-        k = n.kind
-        if k is tuple:
-            return tuple(kids)
-        if k is list:
-            return kids
-        if k is dict:
-            return dict(zip(n.aux, kids))
-        if k is type(None):
-            return None
-        if k in _registry:
-            return _registry[k][1](n.aux, kids)
-        if k is collections.OrderedDict:
-            return collections.OrderedDict(zip(n.aux, kids))
-        if k is collections.defaultdict:
-            return collections.defaultdict(n.aux[0], zip(n.aux[1], kids))
-        return k(*kids)   # namedtuple
 
-    return rec(treedef)
+def _build(d: PyTreeDef, it):
+    n = d.node
+    if n.kind is None:
+        return next(it)
+    kids = [_build(c, it) for c in n.children]
+    k = n.kind
+    if k is tuple:
+        return tuple(kids)
+    if k is list:
+        return kids
+    if k is dict:
+        return dict(zip(n.aux, kids))
+    if k is type(None):
+        return None
+    if k in _registry:
+        return _registry[k][1](n.aux, kids)
+    if k is collections.OrderedDict:
+        return collections.OrderedDict(zip(n.aux, kids))
+    if k is collections.defaultdict:
+        return collections.defaultdict(n.aux[0], zip(n.aux[1], kids))
+    return k(*kids)   # namedtuple
 
 
 def tree_leaves(tree, is_leaf=None) -> list:
@@ -273,24 +279,24 @@ def broadcast_prefix(prefix, full, is_leaf=None) -> list:
     """Expand ``prefix`` (a pytree prefix of ``full``, e.g. ``in_axes``) to one entry per leaf of
     ``full``."""
     out: list = []
-
-    def rec(p, f):
-        if p is None or _children(p) is None or (is_leaf is not None and is_leaf(p)):
-            out.extend([p] * len(tree_leaves(f)))
-            return
-        pk, paux, pkids = _children(p)
-        c = _children(f)
-        if c is None:
-            raise ValueError(f"prefix {p!r} has more structure than the tree {f!r}")
-        fk, faux, fkids = c
-        if pk is not fk and not (pk in (tuple, list) and fk in (tuple, list)) or len(pkids) != len(fkids) \
-                or (pk is dict and paux != faux):
-            raise ValueError(f"prefix structure {p!r} does not match tree {f!r}")
-        for a, b in zip(pkids, fkids):
-            rec(a, b)
-
-    rec(prefix, full)
+    _broadcast_prefix(prefix, full, is_leaf, out)
     return out
+
+
+def _broadcast_prefix(p, f, is_leaf, out: list) -> None:
+    if p is None or _children(p) is None or (is_leaf is not None and is_leaf(p)):
+        out.extend([p] * len(tree_leaves(f)))
+        return
+    pk, paux, pkids = _children(p)
+    c = _children(f)
+    if c is None:
+        raise ValueError(f"prefix {p!r} has more structure than the tree {f!r}")
+    fk, faux, fkids = c
+    if pk is not fk and not (pk in (tuple, list) and fk in (tuple, list)) or len(pkids) != len(fkids) \
+            or (pk is dict and paux != faux):
+        raise ValueError(f"prefix structure {p!r} does not match tree {f!r}")
+    for a, b in zip(pkids, fkids):
+        _broadcast_prefix(a, b, is_leaf, out)
 
 
 class Partial:
