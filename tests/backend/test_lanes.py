@@ -109,6 +109,29 @@ def test_mlp_step_float32_batch_not_divisible(forced):
     assert_trees_close(got, want, rtol=2e-6)
 
 
+@pytest.mark.parametrize("dtype,rows,k,transposed", [
+    (np.float32, 128, 512, True),     # W1's d @ W2.T: 64 rows a lane
+    (np.float32, 128, 256, False),    # too narrow to gain
+    (np.float32, 256, 512, False),    # 128 rows a lane: no gain
+    (np.float64, 128, 512, False),    # dgemm: the direct form is faster
+])
+def test_input_gradient_product_transposed_only_where_it_pays(forced, dtype, rows, k, transposed):
+    """A lane's ``d[rows] @ W.T`` is ``(W @ d[rows].T).T`` only where OpenBLAS packs the
+    transposed operand slowly (``phases._transposed_pays``); the values are the same."""
+    rng = np.random.RandomState(3)
+    d = rng.randn(rows, k).astype(dtype)
+    w = (rng.randn(k, k) / np.sqrt(k)).astype(dtype)
+
+    def f(d, w):
+        return jnp.tanh(d @ w.T) * 2.0
+    want, _ = run(f, (d, w), forced, 1)
+    got, text = run(f, (d, w), forced, 2)
+    assert ("(B @ A.T).T" in text) == transposed
+    assert_trees_close(got, np.tanh(d.astype(np.float64) @ w.T.astype(np.float64)) * 2.0,
+                       rtol=2e-5 if dtype == np.float32 else 1e-12)
+    assert_trees_close(got, want, rtol=1e-6 if dtype == np.float32 else 1e-13)
+
+
 def test_reductions_over_the_split_rows_combine_partials(forced):
     def f(x):
         s = jnp.sin(x)
