@@ -297,7 +297,10 @@ class _KernelWriter:
         self.kept_idx = ", ".join(self.ix(r) for r in kept_runs) or "0"
         self.inplace = {}
         if choose_inplace is not None:
-            acc_ident = [idx == self.full_idx for idx in self.acc_index]
+            # read at the output's own index, and before it is written: not in the epilogue
+            # (after the reductions; with a reduced axis of length 1 its index is the same text)
+            acc_ident = [idx == self.full_idx and i not in self.epi_read
+                         for i, idx in enumerate(self.acc_index)]
             self.inplace = choose_inplace(
                 [(a, sh, ident) for (a, _), sh, ident in zip(self.accessors, self.acc_shapes, acc_ident)],
                 [(v, sh, kind) for v, sh, kind in outs])

@@ -84,6 +84,21 @@ def test_in_place_reuse_never_reads_a_transposed_buffer(rng):
     np.testing.assert_allclose(f(a), a @ a + (a @ a).T, rtol=1e-13)
 
 
+def test_in_place_reuse_never_overwrites_a_buffer_the_epilogue_reads():
+    # Found by test_random_programs_long: argmax over an axis of length 1 makes the epilogue's
+    # index text "0" equal the loop's; an output written before the reduction overwrote a dead
+    # input that the epilogue (after the reduction) still read: jit(grad) gave 0.317, not 0.401.
+    def f(a):
+        p = jnp.reshape(a, (-1,)) + 0.25
+        return jnp.sum(jnp.tanh(p)) + 2 * jnp.tanh(jnp.abs(a)) + jnp.tanh(a + jnp.argmax(p, axis=0))
+    a = np.float32(1.7640524)
+    g = fg.grad(f)
+    want = (1 - np.tanh(np.float64(a) + 0.25) ** 2) + 2 * (1 - np.tanh(np.float64(a)) ** 2) \
+        + (1 - np.tanh(np.float64(a)) ** 2)
+    np.testing.assert_allclose(g(a), want, rtol=1e-6)
+    np.testing.assert_allclose(fg.jit(g)(a), want, rtol=1e-6)
+
+
 def test_argmax_along_an_outer_axis(rng):
     x = rng.randn(7, 3)
     x[2, 1] = np.nan
