@@ -32,9 +32,13 @@ _GUARD = threading.Lock()
 # still crash the process that loads it. So the manifest also records ``verified`` once the
 # entry was loaded from disk by a process that is not the user's: the compile helper process
 # loads what it (and, when it is running anyway, its parent) wrote. Any other process loading an
-# entry without the mark first loads it in a child process (``_check_worker``, with a timeout):
-# if the child dies or fails, the entry is dropped and compiled again (one warning), otherwise
-# it is marked. A verified entry costs nothing more than its hash check.
+# entry without the mark first loads it in its checking child (``check_worker``: one per
+# process, started on first need and kept, since starting Python and Numba costs far more than
+# loading an entry; each request has a timeout): if the child dies or fails, the entry is
+# dropped and compiled again (one warning) and the next check starts a new child; otherwise the
+# entry is marked. A verified entry costs nothing more than its hash check. (With one child per
+# check, a second process loading 199 small programs another process had compiled took 72 s,
+# against 26 s for the cold compile; with one per process it takes 2.7 s.)
 
 _CHECK_WORKER = ("import sys; sys.path.insert(0, {root!r}); "
                  "from funcgrad.backend.entry_guard import check_worker; check_worker()")
@@ -129,56 +133,123 @@ def _dispatcher_of(ref: dict):
 
 
 def check_worker() -> None:
-    """The checking process: load each entry of the spec on stdin from disk, printing
-    ``start <i>`` before and ``ok <i>`` / ``fail <i>`` after, so the parent knows which one
-    crashed. It marks nothing: the parent does, holding the entries' locks."""
-    spec = json.load(sys.stdin)
-    cache.use_dir(spec["dir"])
+    """The checking process: for each request on stdin (a JSON line: the cache directory and
+    entries), load each entry from disk, printing ``start <i>`` before and ``ok <i>`` /
+    ``fail <i>`` after, so the parent knows which one crashed, then ``end``. It lives as long as
+    its parent (one per process: starting Python and Numba costs more than loading an entry). It
+    marks nothing: the parent does, holding the entries' locks."""
     _NOT_USERS[0] = True
-    for i, ref in enumerate(spec["entries"]):
-        print("start", i, flush=True)
-        try:
-            ok = _load_from_disk(_dispatcher_of(ref))
-        except Exception:
-            ok = False
-        print("ok" if ok else "fail", i, flush=True)
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            return
+        spec = json.loads(line)
+        cache.use_dir(spec["dir"])
+        for i, ref in enumerate(spec["entries"]):
+            print("start", i, flush=True)
+            try:
+                ok = _load_from_disk(_dispatcher_of(ref))
+            except Exception:
+                ok = False
+            print("ok" if ok else "fail", i, flush=True)
+        print("end", flush=True)
 
 
 _NO_CHILD = [False]          # a child could not run (or timed out before starting): stop trying
+_CHECKER: list = [None]      # the checking process of this process: (pid of its parent, Popen)
+_CHECKER_LOCK = threading.Lock()
+
+
+def _checker():
+    """This process's checking child, started on first use (a new one after a crash, and in a
+    forked process)."""
+    cur = _CHECKER[0]
+    if cur is not None and cur[0] == os.getpid() and cur[1].poll() is None:
+        return cur[1]
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, FUNCGRAD_PARALLEL_COMPILE="0")
+    proc = subprocess.Popen([sys.executable, "-c", _CHECK_WORKER.format(root=root)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, env=env, close_fds=True, bufsize=0)
+    if cur is None:
+        import atexit
+        atexit.register(_stop_checker)
+    _CHECKER[0] = (os.getpid(), proc)
+    return proc
+
+
+def _stop_checker() -> None:
+    cur = _CHECKER[0]
+    if cur is None or cur[0] != os.getpid():
+        return
+    _CHECKER[0] = None
+    proc = cur[1]
+    with contextlib.suppress(Exception):
+        proc.stdin.close()            # (the worker ends at end of input)
+        proc.wait(timeout=2)
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+
+
+def _read_reply(proc, deadline: float) -> tuple[list[str], bool]:
+    """The checker's lines up to ``end``; ``(lines, finished)``: not finished if it died or the
+    deadline passed."""
+    import selectors
+    import time
+    fd = proc.stdout.fileno()
+    lines, buf = [], b""
+    with selectors.DefaultSelector() as sel:
+        sel.register(fd, selectors.EVENT_READ)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not sel.select(left):
+                return lines, False
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return lines, False
+            buf += chunk
+            *done, buf = buf.split(b"\n")
+            for ln in done:
+                text = ln.decode()
+                if text == "end":
+                    return lines, True
+                lines.append(text)
 
 
 def _check_in_child(refs: list) -> list:
-    """Load the entries ``refs`` in a child process: a list of ``True`` (loads), ``False``
+    """Load the entries ``refs`` in the checking child: a list of ``True`` (loads), ``False``
     (failed or crashed the child: drop it) or ``None`` (not reached, or no child could run)."""
+    import time
     result: list = [None] * len(refs)
-    if _NO_CHILD[0]:
-        return result
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    spec = json.dumps({"dir": cache.cache_dir(), "entries": refs})
-    env = dict(os.environ, FUNCGRAD_PARALLEL_COMPILE="0")
-    try:
-        r = subprocess.run([sys.executable, "-c", _CHECK_WORKER.format(root=root)], input=spec,
-                           env=env, capture_output=True, text=True, timeout=_CHECK_TIMEOUT,
-                           close_fds=True)
-        out, died = r.stdout, r.returncode != 0
-    except subprocess.TimeoutExpired as e:
-        out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
-        died = True
-    except OSError:
-        _NO_CHILD[0] = True
-        return result
-    started = None
-    for line in out.splitlines():
-        word, _, i = line.partition(" ")
-        if word == "start":
-            started = int(i)
-        elif word in ("ok", "fail"):
-            result[int(i)] = word == "ok"
-            started = None
-    if died and started is not None:
-        result[started] = False      # it crashed (or hung) loading this one
-    elif died and "start" not in out:
-        _NO_CHILD[0] = True          # the child itself does not run (or too slowly)
+    with _CHECKER_LOCK:
+        if _NO_CHILD[0]:
+            return result
+        try:
+            fresh = _CHECKER[0] is None or _CHECKER[0][0] != os.getpid() \
+                or _CHECKER[0][1].poll() is not None
+            proc = _checker()
+            proc.stdin.write((json.dumps({"dir": cache.cache_dir(), "entries": refs}) + "\n").encode())
+            proc.stdin.flush()
+        except OSError:
+            _NO_CHILD[0] = True
+            _stop_checker()
+            return result
+        lines, finished = _read_reply(proc, time.monotonic() + _CHECK_TIMEOUT)
+        if not finished:
+            _stop_checker()           # died, or hung: killed (the next check starts another)
+        started = None
+        for line in lines:
+            word, _, i = line.partition(" ")
+            if word == "start":
+                started = int(i)
+            elif word in ("ok", "fail"):
+                result[int(i)] = word == "ok"
+                started = None
+        if not finished and started is not None:
+            result[started] = False   # it crashed (or hung) loading this one
+        elif not finished and fresh and not lines:
+            _NO_CHILD[0] = True       # the child itself does not run (or too slowly)
     return result
 
 
