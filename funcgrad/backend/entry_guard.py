@@ -225,16 +225,20 @@ def _check_in_child(refs: list) -> list:
     with _CHECKER_LOCK:
         if _NO_CHILD[0]:
             return result
-        try:
+        request = (json.dumps({"dir": cache.cache_dir(), "entries": refs}) + "\n").encode()
+        for attempt in (0, 1):       # (a kept child may have died since: one retry, fresh)
             fresh = _CHECKER[0] is None or _CHECKER[0][0] != os.getpid() \
                 or _CHECKER[0][1].poll() is not None
-            proc = _checker()
-            proc.stdin.write((json.dumps({"dir": cache.cache_dir(), "entries": refs}) + "\n").encode())
-            proc.stdin.flush()
-        except OSError:
-            _NO_CHILD[0] = True
-            _stop_checker()
-            return result
+            try:
+                proc = _checker()
+                proc.stdin.write(request)
+                proc.stdin.flush()
+                break
+            except OSError:
+                _stop_checker()
+                if attempt or fresh:
+                    _NO_CHILD[0] = True
+                    return result
         lines, finished = _read_reply(proc, time.monotonic() + _CHECK_TIMEOUT)
         if not finished:
             _stop_checker()           # died, or hung: killed (the next check starts another)

@@ -220,6 +220,34 @@ def test_a_verified_entry_is_loaded_without_a_child_and_an_unverified_one_is_mar
     assert out["ok"] and out["misses"] == 0 and out["children"] == 0, out
 
 
+def test_a_checking_child_that_died_between_checks_is_replaced(cache):
+    """The checking child is kept for the process's later checks; one that died meanwhile is
+    replaced by a new one, not taken for "no child can run"."""
+    rewrite_manifest(cache, "sin")
+    rewrite_manifest(cache, "cos")
+    body = """
+        import subprocess
+        from funcgrad.backend import entry_guard
+        runs = []
+        real = subprocess.Popen
+        def counting(*a, **k):
+            runs.append(1)
+            return real(*a, **k)
+        subprocess.Popen = counting
+        out = {"first": bool(np.allclose(f(x), np.cos(x) * 3.0))}
+        entry_guard._CHECKER[0][1].kill()
+        entry_guard._CHECKER[0][1].wait()
+        out = check(out)
+        out["children"] = len(runs)
+    """
+    out = run_child(cache, body)
+    assert out["first"] and out["ok"] and out["misses"] == 0 and not out["warnings"], out
+    assert out["children"] == 2, out
+    for fn in ("sin", "cos"):
+        _, nbi = entry_files(cache, fn)
+        assert manifest_of(nbi).read_text().endswith(" verified")
+
+
 def test_an_unverified_entry_is_compiled_again_when_no_child_can_check_it(cache):
     """Without a child process (none can start), an unverified entry is never loaded unchecked:
     it is compiled again, with one warning."""
