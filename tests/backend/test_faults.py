@@ -197,9 +197,8 @@ def test_an_entry_that_crashes_when_loaded_is_checked_in_a_child_dropped_and_rec
     assert manifest_of(nbi).read_text().endswith(" verified")
 
 
-def test_a_verified_entry_is_loaded_without_a_child_and_an_unverified_one_is_marked(cache):
-    _, nbi = entry_files(cache, "sin")
-    body = """
+#: a child body's first lines: count the processes it starts (``runs``)
+COUNT_CHILDREN = """
         import subprocess
         runs = []
         real = subprocess.Popen
@@ -207,6 +206,12 @@ def test_a_verified_entry_is_loaded_without_a_child_and_an_unverified_one_is_mar
             runs.append(1)
             return real(*a, **k)
         subprocess.Popen = counting
+"""
+
+
+def test_a_verified_entry_is_loaded_without_a_child_and_an_unverified_one_is_marked(cache):
+    _, nbi = entry_files(cache, "sin")
+    body = COUNT_CHILDREN + """
         out = check({})
         out["children"] = len(runs)
     """
@@ -225,15 +230,8 @@ def test_a_checking_child_that_died_between_checks_is_replaced(cache):
     replaced by a new one, not taken for "no child can run"."""
     rewrite_manifest(cache, "sin")
     rewrite_manifest(cache, "cos")
-    body = """
-        import subprocess
+    body = COUNT_CHILDREN + """
         from funcgrad.backend import entry_guard
-        runs = []
-        real = subprocess.Popen
-        def counting(*a, **k):
-            runs.append(1)
-            return real(*a, **k)
-        subprocess.Popen = counting
         out = {"first": bool(np.allclose(f(x), np.cos(x) * 3.0))}
         entry_guard._CHECKER[0][1].kill()
         entry_guard._CHECKER[0][1].wait()
