@@ -8,9 +8,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import selectors
 import subprocess
 import sys
 import threading
+import time
 import warnings
 
 from . import cache
@@ -160,6 +162,15 @@ _CHECKER: list = [None]      # the checking process of this process: (pid of its
 _CHECKER_LOCK = threading.Lock()
 
 
+def _after_fork_in_child() -> None:
+    global _CHECKER_LOCK
+    _CHECKER_LOCK = threading.Lock()    # (another thread may have held it at the fork)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _checker():
     """This process's checking child, started on first use (a new one after a crash, and in a
     forked process)."""
@@ -195,8 +206,6 @@ def _stop_checker() -> None:
 def _read_reply(proc, deadline: float) -> tuple[list[str], bool]:
     """The checker's lines up to ``end``; ``(lines, finished)``: not finished if it died or the
     deadline passed."""
-    import selectors
-    import time
     fd = proc.stdout.fileno()
     lines, buf = [], b""
     with selectors.DefaultSelector() as sel:
@@ -220,7 +229,6 @@ def _read_reply(proc, deadline: float) -> tuple[list[str], bool]:
 def _check_in_child(refs: list) -> list:
     """Load the entries ``refs`` in the checking child: a list of ``True`` (loads), ``False``
     (failed or crashed the child: drop it) or ``None`` (not reached, or no child could run)."""
-    import time
     result: list = [None] * len(refs)
     with _CHECKER_LOCK:
         if _NO_CHILD[0]:

@@ -246,6 +246,32 @@ def test_a_checking_child_that_died_between_checks_is_replaced(cache):
         assert manifest_of(nbi).read_text().endswith(" verified")
 
 
+def test_a_forked_process_checks_with_its_own_child(cache):
+    """After a fork, the child process does not share its parent's checking child (their
+    replies would interleave): it starts its own."""
+    rewrite_manifest(cache, "sin")
+    rewrite_manifest(cache, "cos")
+    body = """
+        from funcgrad.backend import entry_guard
+        out = {"first": bool(np.allclose(f(x), np.cos(x) * 3.0))}
+        parents = entry_guard._CHECKER[0][1].pid
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            ok = bool(np.allclose(g(x), np.sin(x) * 2.0))
+            mine = entry_guard._CHECKER[0][1].pid
+            os.write(w, json.dumps({"ok": ok, "other": mine != parents}).encode())
+            os._exit(0)
+        os.close(w)
+        os.waitpid(pid, 0)
+        out["forked"] = json.loads(os.read(r, 1000))
+        out = check(out)
+    """
+    out = run_child(cache, body)
+    assert out["first"] and out["forked"] == {"ok": True, "other": True}, out
+    assert out["ok"] and out["misses"] == 0 and not out["warnings"], out
+
+
 def test_an_unverified_entry_is_compiled_again_when_no_child_can_check_it(cache):
     """Without a child process (none can start), an unverified entry is never loaded unchecked:
     it is compiled again, with one warning."""
