@@ -66,25 +66,23 @@ def same_type(a: Aval, b: Aval) -> bool:
 def leaf_paths(tree) -> list[str]:
     """Readable paths of a pytree's leaves: ``[0]['h']``..."""
     out: list[str] = []
-
-    def rec(x, path):
-        if isinstance(x, dict):
-            for k in sorted(x):
-                rec(x[k], f"{path}[{k!r}]")
-        elif isinstance(x, (list, tuple)):
-            for i, y in enumerate(x):
-                rec(y, f"{path}[{i}]")
-        elif x is None:
-            return
-        else:
-            n = len(tree_flatten(x)[0])
-            if n == 1:
-                out.append(path)
-            else:
-                out.extend(f"{path}.leaf{i}" for i in range(n))
-
-    rec(tree, "")
+    _leaf_paths_into(tree, "", out)
     return out
+
+
+def _leaf_paths_into(x, path: str, out: list) -> None:
+    if isinstance(x, dict):
+        for k in sorted(x):
+            _leaf_paths_into(x[k], f"{path}[{k!r}]", out)
+    elif isinstance(x, (list, tuple)):
+        for i, y in enumerate(x):
+            _leaf_paths_into(y, f"{path}[{i}]", out)
+    elif x is not None:
+        n = len(tree_flatten(x)[0])
+        if n == 1:
+            out.append(path)
+        else:
+            out.extend(f"{path}.leaf{i}" for i in range(n))
 
 
 def out_avals(jaxpr: Jaxpr) -> list[Aval]:

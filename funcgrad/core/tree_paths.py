@@ -76,21 +76,23 @@ def _keys(x, kind, aux, kids):
 def tree_flatten_with_path(tree, is_leaf: Callable | None = None):
     """``([(path, leaf), ...], treedef)``."""
     out: list = []
-
-    def rec(x, path):
-        if is_leaf is not None and is_leaf(x):
-            out.append((path, x))
-            return
-        c = _children(x)
-        if c is None:
-            out.append((path, x))
-            return
-        kind, aux, kids = c
-        for k, child in zip(_keys(x, kind, aux, kids), kids):
-            rec(child, path + (k,))
-
-    rec(tree, ())
+    _with_paths_into(tree, (), is_leaf, out)
     return out, tree_flatten(tree, is_leaf)[1]
+
+
+def _with_paths_into(x, path, is_leaf, out: list) -> None:
+    # (module-level, not a self-calling closure: that would be a reference cycle keeping the
+    # leaves alive until the next garbage collection, see tree_util)
+    if is_leaf is not None and is_leaf(x):
+        out.append((path, x))
+        return
+    c = _children(x)
+    if c is None:
+        out.append((path, x))
+        return
+    kind, aux, kids = c
+    for k, child in zip(_keys(x, kind, aux, kids), kids):
+        _with_paths_into(child, path + (k,), is_leaf, out)
 
 
 def tree_leaves_with_path(tree, is_leaf: Callable | None = None) -> list:

@@ -8,6 +8,7 @@ import pytest
 import funcgrad as fg
 import funcgrad.numpy as jnp
 from funcgrad import tree_util as tu
+from funcgrad.control.subprograms import leaf_paths
 from funcgrad.core.tree_util import broadcast_prefix
 
 Point = collections.namedtuple("Point", ["x", "y"])
@@ -168,6 +169,8 @@ def test_flatten_and_unflatten_leave_no_reference_cycles():
         tu.tree_unflatten(td, leaves)
         td.flatten_up_to(tree)
         broadcast_prefix(0, tree)
+        tu.tree_flatten_with_path(tree)
+        leaf_paths(tree)
         assert td.num_nodes > 1
     assert _cycle_garbage(roundtrip) == 0
 
