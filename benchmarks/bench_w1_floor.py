@@ -17,7 +17,10 @@ order rotates each round; medians of paired ratios against JAX's whole step):
                       (what funcgrad's lanes do).
 
 If ``blas gemms`` alone is near or above 0.9x ``jax step``, no schedule of the elementwise work
-around OpenBLAS reaches 0.9x: the remaining gap is the GEMM library.
+around OpenBLAS reaches 0.9x: the remaining gap is the GEMM library. Before each batch the script
+settles for 0.2 s and then calls the case for 50 ms untimed, as ``../shared/bench`` does (on this
+2-core VM a thread woken after idling runs late for tens of milliseconds; with a single warm-up
+call JAX's step measured 8% slower, which flattered every ratio).
 """
 from __future__ import annotations
 
@@ -155,8 +158,10 @@ def main(argv=None):
     for r in range(a.rounds):
         for k in names[r % len(names):] + names[:r % len(names)]:
             gc.collect()
-            time.sleep(0.05)
-            cases[k]()
+            time.sleep(0.2)     # the shared bench's rule: settle, then 50 ms of untimed calls
+            t0 = time.perf_counter()
+            while time.perf_counter() - t0 < 0.05:
+                cases[k]()
             t0 = time.perf_counter()
             for _ in range(a.calls):
                 cases[k]()
