@@ -7,6 +7,7 @@ Layout (``$FUNCGRAD_CACHE_DIR`` or ``~/.cache/funcgrad``)::
         k_<hash>.py       one fused kernel per file, shared by every program that uses it
         p_<hash>.py       generated drivers (written for tracebacks and reading; rebuilt in memory)
         __pycache__/      Numba's cache (``cache=True``): index + object code per kernel signature
+                          (here even when $NUMBA_CACHE_DIR is set: numba_backend._CacheNextToSource)
 
 Numba's cache key ignores globals and callees, so everything a kernel depends on is in its source
 (hashed into its name) or in the runtime library, and the directory name carries a hash of the

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import os
 import shutil
@@ -31,7 +32,7 @@ import numba
 import numpy as np
 from llvmlite import ir
 from numba import njit, types
-from numba.core import errors as nb_errors
+from numba.core import caching, errors as nb_errors
 from numba.extending import intrinsic
 
 from . import cache
@@ -264,6 +265,45 @@ def _evict() -> None:
         _forget_oldest()
 
 
+class _CacheNextToSource(caching.FunctionCache):
+    """Numba's disk cache of a function, always in its source file's ``__pycache__``.
+
+    Numba puts it under ``$NUMBA_CACHE_DIR`` (or ``$NUMBA_CACHE_LOCATOR_CLASSES``'s choice) when
+    set, keyed there by the source's path. funcgrad's kernels live in the versioned cache
+    directory, whose ``__pycache__`` is where the manifests, the verification marks and the
+    parallel compile's "already on disk" check look; and a cache directory copied or shared
+    elsewhere (``$FUNCGRAD_CACHE_DIR``) must keep its compiled code. With Numba's placement a
+    warm cache loaded from another path compiled everything again."""
+
+    def __init__(self, py_func):
+        super().__init__(py_func)
+        locator = _IN_TREE_LOCATOR.from_function(py_func, inspect.getfile(py_func))
+        if locator is None:
+            raise RuntimeError(f"cannot cache function {py_func.__name__!r}: no locator available")
+        self._impl._locator = locator
+        self._cache_path = locator.get_cache_path()
+        self._cache_file = caching.IndexDataCacheFile(
+            cache_path=self._cache_path, filename_base=self._impl.filename_base,
+            source_stamp=locator.get_source_stamp())
+
+
+_IN_TREE_LOCATOR = getattr(caching, "InTreeCacheLocator", None) or caching._InTreeCacheLocator
+
+
+def _njit_next_to_source(*args, **kwargs):
+    """``njit`` for the modules of the cache directory: with ``cache=True``, Numba's cache goes
+    next to the module (``_CacheNextToSource``)."""
+    decorate = njit(*args, **kwargs)
+    if not kwargs.get("cache"):
+        return decorate
+
+    def wrap(fn):
+        disp = decorate(fn)
+        disp._cache = _CacheNextToSource(disp.py_func)
+        return disp
+    return wrap
+
+
 def _njit_in_memory(*args, **kwargs):
     """``njit`` without Numba's disk cache (an unusable cache directory)."""
     kwargs["cache"] = False
@@ -298,7 +338,7 @@ def runtime():
                     src = f.read()
                 name = f"rt_{cache.source_hash(src)}"
                 rt, on_disk = _load_source(f"_funcgrad_{name}", name, src, {
-                    "njit": njit, "i32_as_f32": _i32_as_f32, "f32_as_i32": _f32_as_i32,
+                    "njit": _njit_next_to_source, "i32_as_f32": _i32_as_f32, "f32_as_i32": _f32_as_i32,
                     "i64_as_f64": _i64_as_f64, "f64_as_i64": _f64_as_i64, **_LIBM})
                 if on_disk:
                     for v in vars(rt).values():
@@ -340,7 +380,7 @@ def load_kernel(name: str, source: str, signature=None):
             disp = _KERNELS.get(name)
             if disp is None:
                 mod, on_disk = _load_source(f"_funcgrad_{name}", name, source,
-                                            {"njit": njit, "rt": runtime()})
+                                            {"njit": _njit_next_to_source, "rt": runtime()})
                 disp = getattr(mod, name)
                 if on_disk:
                     _guard_cache(disp)

@@ -99,6 +99,19 @@ def test_a_warm_cache_loads_without_compiling_or_warning(cache):
     assert out["ok"] and out["misses"] == 0 and out["hits"] >= 2 and not out["warnings"], out
 
 
+def test_numba_cache_dir_does_not_move_the_compiled_code(cache, tmp_path):
+    """With ``$NUMBA_CACHE_DIR`` set, the kernels' compiled code still lives in (and loads from)
+    funcgrad's cache directory: a warm cache copied to another path does not compile again, and
+    a cold compile writes its entries next to their manifests."""
+    out = run_child(cache, env={"NUMBA_CACHE_DIR": str(tmp_path / "numba")})
+    assert out["ok"] and out["misses"] == 0 and out["hits"] >= 2 and not out["warnings"], out
+    cold = tmp_path / "cold"
+    out = run_child(cold, env={"NUMBA_CACHE_DIR": str(tmp_path / "numba")})
+    assert out["ok"] and out["misses"] >= 2, out
+    assert entry_files(cold, "cos") and entry_files(cold, "sin")
+    assert not list((tmp_path / "numba").rglob("*.nbi"))
+
+
 @pytest.mark.parametrize("damage", ["random", "truncated", "empty", "bitflip", "empty-index"])
 def test_a_damaged_entry_is_detected_dropped_and_recompiled(cache, damage):
     nbc, nbi = entry_files(cache, "cos")
