@@ -42,8 +42,9 @@ _GUARD = threading.Lock()
 # check, a second process loading 199 small programs another process had compiled took 72 s,
 # against 26 s for the cold compile; with one per process it takes 2.7 s.)
 
-_CHECK_WORKER = ("import sys; sys.path.insert(0, {root!r}); "
-                 "from funcgrad.backend.entry_guard import check_worker; check_worker()")
+_CHECK_WORKER = ("import os, sys; sys.path.insert(0, {root!r}); "     # (os._exit: no teardown
+                 "from funcgrad.backend.entry_guard import check_worker; check_worker(); "
+                 "os._exit(0)")                      # for the exiting parent to wait for)
 _CHECK_TIMEOUT = float(os.environ.get("FUNCGRAD_CACHE_CHECK_TIMEOUT", "") or 120.0)
 _VERIFIED = " verified"
 _NOT_USERS = [False]       # True in the helper and checking processes: load entries directly
