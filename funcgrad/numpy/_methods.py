@@ -19,6 +19,7 @@ import numpy as np
 from ..core.array import Array
 from ..core.trace import Tracer
 from . import _creation, _indexing, _linalg, _reductions, _shape, _ufuncs
+from ._special_ufuncs import left_shift, right_shift
 
 
 def _swap(f):
@@ -33,6 +34,7 @@ _ARITH = {
     "__truediv__": _ufuncs.divide, "__floordiv__": _ufuncs.floor_divide, "__mod__": _ufuncs.remainder,
     "__pow__": _ufuncs.power, "__matmul__": _linalg.matmul,
     "__and__": _ufuncs.bitwise_and, "__or__": _ufuncs.bitwise_or, "__xor__": _ufuncs.bitwise_xor,
+    "__lshift__": left_shift, "__rshift__": right_shift,
 }
 _COMPARE = {
     "__lt__": _ufuncs.less, "__le__": _ufuncs.less_equal, "__gt__": _ufuncs.greater,
@@ -105,6 +107,9 @@ def _attach_tracer():
     Tracer.__abs__ = _ufuncs.absolute
     Tracer.__invert__ = _ufuncs.bitwise_not
     Tracer.__round__ = _python_round
+    Tracer.__copy__ = lambda self: self              # immutable, as JAX's arrays
+    Tracer.__deepcopy__ = lambda self, memo: self
+    Tracer.__contains__ = lambda self, v: _reductions.any(self == v)
     Tracer.__divmod__ = lambda self, o: _ufuncs.divmod(self, o)
     Tracer.__rdivmod__ = lambda self, o: _ufuncs.divmod(o, self)
     Tracer.__getitem__ = _indexing.getitem
@@ -144,6 +149,7 @@ def _attach_array():
     Array.__pow__ = _pow
     Array.__neg__ = _ufuncs.negative
     Array.__abs__ = _ufuncs.absolute
+    Array.__round__ = _python_round
     for name, fn in _REDUCTIONS.items():
         setattr(Array, name, fn)
     Array.__ipow__ = _pow

@@ -107,6 +107,30 @@ def test_operators_on_tracers_match_functions():
         check_traced(op, x, y)
 
 
+def test_shift_round_copy_and_contains_operators_work_on_tracers_and_arrays():
+    """``<<``/``>>`` (a JAX program's bit tricks) traced and under jit as eagerly; ``round()``
+    of an Array; ``copy.deepcopy`` of a pytree holding tracers; ``v in x``."""
+    import copy
+    x = np.array([[1, 2, 3], [7, -8, 9]], np.int32)
+    s = np.array([0, 1, 2], np.int32)
+    ops = [lambda a, b: a << b, lambda a, b: a >> b, lambda a, b: (a << 2) + (16 >> b),
+           lambda a, b: (3 << b) - (a >> 1)]
+    for op in ops:
+        want = op(x, s)
+        assert_same(op(jnp.asarray(x), jnp.asarray(s)), want, err="Array shifts")
+        check_traced(op, x, s)
+        assert_same(fg.jit(op)(x, s), want, err="jit shifts")
+    a = jnp.asarray(x)
+    a <<= 1
+    assert_same(a, x << 1, err="<<= rebinds")
+    assert round(jnp.asarray(1.5)) == 2 and isinstance(round(jnp.asarray(2.5)), int)
+    assert float(round(jnp.asarray(2.567), 2)) == 2.57
+    g = fg.grad(lambda w: copy.deepcopy({"w": w})["w"] ** 2 + copy.copy(w))(3.0)
+    assert float(g) == 7.0
+    assert 2 in jnp.asarray(x) and 5 not in jnp.asarray(x)
+    assert fg.grad(lambda w: jnp.sum(w) * (3.0 in w))(np.array([1.0, 3.0])).tolist() == [1.0, 1.0]
+
+
 def test_integer_power_is_integer_pow():
     closed = fg.make_jaxpr(lambda x: x ** 3 + jnp.power(x, 2))(np.ones(3, np.float32))
     assert [e.primitive.name for e in closed.eqns].count("integer_pow") == 2
