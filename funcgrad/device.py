@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core.array import Array
 from .core.tree_util import tree_map
 
 
@@ -89,7 +88,7 @@ def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
 
 def device_get(x):
     """Host values of ``x``'s leaves (NumPy arrays; funcgrad Arrays already are)."""
-    return tree_map(lambda v: v.view(np.ndarray) if isinstance(v, Array) else v, x)
+    return tree_map(lambda v: v.view(np.ndarray) if type(v) is not np.ndarray and isinstance(v, np.ndarray) else v, x)
 
 
 def block_until_ready(x):

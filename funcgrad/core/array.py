@@ -19,7 +19,27 @@ from __future__ import annotations
 import numpy as np
 
 
-class Array(np.ndarray):
+class _ArrayType(type):
+    """``isinstance(x, Array)`` is also true of a traced value, as ``isinstance(tracer,
+    jax.Array)`` is in JAX, so a program that checks for arrays (``isinstance(x, jnp.ndarray)``)
+    takes the same path under ``jit``/``grad``/``vmap`` as eagerly. Subclasses (``WeakArray``)
+    keep the ordinary check."""
+
+    def __instancecheck__(cls, obj):
+        if type.__instancecheck__(cls, obj):
+            return True
+        if cls is not Array:
+            return False
+        if not _TRACER:
+            from .trace import Tracer     # (core.trace imports this module)
+            _TRACER.append(Tracer)
+        return isinstance(obj, _TRACER[0])
+
+
+_TRACER: list = []
+
+
+class Array(np.ndarray, metaclass=_ArrayType):
     """An immutable-by-convention ndarray returned by funcgrad's eager operations."""
 
     weak_type = False

@@ -131,6 +131,20 @@ def test_shift_round_copy_and_contains_operators_work_on_tracers_and_arrays():
     assert fg.grad(lambda w: jnp.sum(w) * (3.0 in w))(np.array([1.0, 3.0])).tolist() == [1.0, 1.0]
 
 
+def test_a_traced_value_is_an_instance_of_the_array_type():
+    """``isinstance(x, jnp.ndarray)`` / ``isinstance(x, fg.Array)`` hold for traced values, as
+    for JAX's tracers, so such checks take the same branch under transforms as eagerly."""
+    def f(a):
+        return a * 2 if isinstance(a, jnp.ndarray) and isinstance(a, fg.Array) else a
+    x = np.arange(3.0)
+    assert_same(fg.jit(f)(x), x * 2)
+    assert_same(fg.grad(lambda a: jnp.sum(f(a)))(x), np.full(3, 2.0))
+    assert_same(fg.vmap(f)(x), x * 2)
+    assert not isinstance(np.ones(2), fg.Array) and isinstance(jnp.ones(2), fg.Array)
+    from funcgrad.core.array import WeakArray
+    assert not fg.jit(lambda a: isinstance(a, WeakArray))(1.0)
+
+
 def test_integer_power_is_integer_pow():
     closed = fg.make_jaxpr(lambda x: x ** 3 + jnp.power(x, 2))(np.ones(3, np.float32))
     assert [e.primitive.name for e in closed.eqns].count("integer_pow") == 2
