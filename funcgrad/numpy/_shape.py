@@ -26,10 +26,20 @@ def _norm_axis(axis, ndim, name):
 
 
 def reshape(a, shape=None, order="C", *, newshape=None):
-    """NumPy's ``reshape`` (one ``-1`` allowed; C order only)."""
+    """NumPy's ``reshape`` (one ``-1`` allowed). ``order="F"`` reads and writes the elements
+    in column-major order: the reversed-axes array reshaped to the reversed shape, reversed back
+    (``"A"`` is ``"C"``: funcgrad's arrays are C-contiguous).
+
+    >>> import funcgrad.numpy as jnp
+    >>> jnp.reshape(jnp.arange(6).reshape(2, 3), -1, order="F")
+    Array([0, 3, 1, 4, 2, 5], dtype=int64)
+    """
     shape = newshape if shape is None else shape
-    if order != "C":
-        raise NotImplementedError("funcgrad.numpy.reshape supports order='C' only")
+    if order not in ("C", "F", "A"):
+        raise ValueError(f"reshape: order must be one of 'C', 'F', 'A', got {order!r}")
+    if order == "F":
+        dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+        return transpose(reshape(transpose(a), dims[::-1]))
     if _state.trace is EVAL or not isinstance(a, Tracer):
         try:
             return wrap(np.reshape(base(a), shape))
@@ -53,10 +63,10 @@ def reshape(a, shape=None, order="C", *, newshape=None):
 
 
 def ravel(a, order="C"):
-    """The flattened array (C order)."""
+    """The flattened array (``order="F"``: column-major)."""
     if _state.trace is EVAL or not isinstance(a, Tracer):
         return wrap(np.ravel(base(a), order))
-    return reshape(a, (-1,), order)
+    return reshape(a, (-1,), "C" if order in ("A", "K") else order)
 
 
 def transpose(a, axes=None):

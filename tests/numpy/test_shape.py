@@ -15,6 +15,8 @@ X = np.arange(24.0).reshape(2, 3, 4)
 ONE_ARRAY = [
     ("reshape", ((4, 6),), {}), ("reshape", ((-1, 2),), {}), ("reshape", (-1,), {}),
     ("reshape", ((2, 3, 2, 2),), {}), ("ravel", (), {}),
+    ("reshape", ((4, 6),), {"order": "F"}), ("reshape", ((3, -1),), {"order": "F"}),
+    ("ravel", (), {"order": "F"}),
     ("transpose", (), {}), ("transpose", ((1, 0, 2),), {}), ("transpose", ((-1, 0, 1),), {}),
     ("swapaxes", (0, 2), {}), ("swapaxes", (-1, 1), {}), ("moveaxis", (0, -1), {}),
     ("moveaxis", ((0, 1), (2, 0)), {}), ("matrix_transpose", (), {}),
@@ -27,7 +29,7 @@ ONE_ARRAY = [
 
 
 @pytest.mark.parametrize("dtype", [F32, I32, BOOL], ids=str)
-@pytest.mark.parametrize("case", ONE_ARRAY, ids=lambda c: f"{c[0]}{c[1]}")
+@pytest.mark.parametrize("case", ONE_ARRAY, ids=lambda c: f"{c[0]}{c[1]}{c[2] or ''}")
 def test_one_array_functions(case, dtype):
     name, args, kw = case
     x = X.astype(dtype)
@@ -136,3 +138,5 @@ def test_shape_grads():
 
     check_grads(f, (x, y), order=2)
     check_grads(lambda a: jnp.split(a, [1], axis=1)[1] * jnp.repeat(a, 2, axis=0)[1::2, 1:], (x,), order=1)
+    check_grads(lambda a: a.reshape(3, 2, order="F") * jnp.ravel(a, order="F").reshape(3, 2), (x,), order=2)
+    assert fg.jit(lambda a: a.reshape(-1, order="F"))(x).tolist() == np.ravel(x, order="F").tolist()
