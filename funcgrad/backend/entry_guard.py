@@ -42,9 +42,15 @@ _GUARD = threading.Lock()
 # check, a second process loading 199 small programs another process had compiled took 72 s,
 # against 26 s for the cold compile; with one per process it takes 2.7 s.)
 
-_CHECK_WORKER = ("import os, sys; sys.path.insert(0, {root!r}); "     # (os._exit: no teardown
+#: the start of a child process's command that imports only the backend (and the core modules it
+#: uses), not the whole ``funcgrad`` package (its NumPy API, transforms, ...): a stand-in package
+#: module with the real directory as its ``__path__`` (0.24 against 0.39 s to import the backend)
+CHILD_PRELUDE = ("import os, sys, types; sys.path.insert(0, {root!r}); "
+                 "_p = types.ModuleType('funcgrad'); _p.__path__ = [os.path.join({root!r}, 'funcgrad')]; "
+                 "sys.modules['funcgrad'] = _p; ")
+_CHECK_WORKER = (CHILD_PRELUDE +                      # (os._exit: no teardown for the exiting
                  "from funcgrad.backend.entry_guard import check_worker; check_worker(); "
-                 "os._exit(0)")                      # for the exiting parent to wait for)
+                 "os._exit(0)")                      # parent to wait for)
 _CHECK_TIMEOUT = float(os.environ.get("FUNCGRAD_CACHE_CHECK_TIMEOUT", "") or 120.0)
 _VERIFIED = " verified"
 _NOT_USERS = [False]       # True in the helper and checking processes: load entries directly

@@ -36,8 +36,8 @@ from numba.core import caching, errors as nb_errors
 from numba.extending import intrinsic
 
 from . import cache
-from .entry_guard import (_COLLECT, _NOT_USERS, _entry_lock, _entry_state, _load_from_disk,
-                          _mark_verified, check_entries, dispatcher_resolver)
+from .entry_guard import (_COLLECT, _NOT_USERS, CHILD_PRELUDE, _entry_lock, _entry_state,
+                          _load_from_disk, _mark_verified, check_entries, dispatcher_resolver)
 from .entry_guard import guard_cache as _guard_cache
 
 
@@ -418,9 +418,8 @@ def _cached_on_disk(name: str) -> bool:
 # The helper ends with ``os._exit``: the parent waits for it to exit, and the interpreter's
 # teardown with Numba loaded took 0.2 s (measured: the helper's last entry written at 1.37 s, the
 # parent's wait over at 1.58 s, of a 1.6 s cold first W1 step). Its files are written and closed.
-_WORKER = ("import os, sys; sys.path.insert(0, {root!r}); "
-           "from funcgrad.backend.numba_backend import _compile_worker; _compile_worker(); "
-           "os._exit(0)")
+_WORKER = (CHILD_PRELUDE + "from funcgrad.backend.numba_backend import _compile_worker; "
+           "_compile_worker(); os._exit(0)")
 _WORKER_TIMEOUT = 600.0
 
 
