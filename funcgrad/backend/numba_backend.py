@@ -15,14 +15,10 @@
 """
 from __future__ import annotations
 
-import contextlib
 import inspect
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import warnings
@@ -35,9 +31,9 @@ from numba import njit, types
 from numba.core import caching, errors as nb_errors
 from numba.extending import intrinsic
 
-from . import cache
-from .entry_guard import (_COLLECT, _NOT_USERS, CHILD_PRELUDE, _entry_lock, _entry_state,
-                          _load_from_disk, _mark_verified, check_entries, dispatcher_resolver)
+from . import cache, compile_helper
+from .entry_guard import (_COLLECT, _NOT_USERS, _entry_lock, _entry_state, _load_from_disk,
+                          _mark_verified, check_entries, dispatcher_resolver)
 from .entry_guard import guard_cache as _guard_cache
 
 
@@ -397,42 +393,6 @@ def load_kernel(name: str, source: str, signature=None):
     return disp
 
 
-def _cached_on_disk(name: str) -> bool:
-    d = os.path.join(cache.cache_dir(), "__pycache__")
-    try:
-        return any(f.startswith(name + ".") and f.endswith(".nbi") for f in os.listdir(d))
-    except OSError:
-        return False
-
-
-# --------------------------------------------------------------------------- parallel compile
-#
-# Numba compiles one function at a time (a process-wide lock), so a program with many new
-# kernels compiles them on two cores: a helper *process* (``subprocess``, never ``fork``: forking
-# a process whose other threads hold Numba's or the import lock deadlocks the child, and JAX
-# warns about it) compiles kernels into the same disk cache, taking them from the end of the
-# list while this process takes them from the front. Each kernel is claimed by creating a file
-# (``O_EXCL``), so none is compiled twice; whatever the helper did not finish (it failed, was
-# slow, or was killed) is compiled here. The helper is always reaped, Ctrl-C included.
-
-# The helper ends with ``os._exit``: the parent waits for it to exit, and the interpreter's
-# teardown with Numba loaded took 0.2 s (measured: the helper's last entry written at 1.37 s, the
-# parent's wait over at 1.58 s, of a 1.6 s cold first W1 step). Its files are written and closed.
-_WORKER = (CHILD_PRELUDE + "from funcgrad.backend.numba_backend import _compile_worker; "
-           "_compile_worker(); os._exit(0)")
-_WORKER_TIMEOUT = 600.0
-
-
-def _claim(claims: str, name: str, owner: str) -> bool:
-    try:
-        fd = os.open(os.path.join(claims, name), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-    except FileExistsError:
-        return False
-    os.write(fd, owner.encode())
-    os.close(fd)
-    return True
-
-
 def _dispatcher_of(ref: dict):
     """The guarded dispatcher of an entry reference ``{"file": source path, "func": name}``."""
     stem = os.path.basename(ref["file"])[:-3]
@@ -453,7 +413,7 @@ def _compile_worker() -> None:
     cache.use_dir(spec["dir"])
     _NOT_USERS[0] = True
     for k in reversed(spec["kernels"]):
-        if not _claim(spec["claims"], k["name"], "worker"):
+        if not compile_helper.claim(spec["claims"], k["name"], "worker"):
             break                       # the parent has come this far: the rest are its own
         load_kernel(k["name"], k["source"], [tuple(s) for s in k["signature"]])
     line = sys.stdin.readline()
@@ -466,97 +426,33 @@ def _compile_worker() -> None:
                 _mark_verified(c, digest)
 
 
-def _want_helper(todo) -> bool:
-    return (len(todo) >= 3 and (os.cpu_count() or 1) > 1 and cache.usable()
-            and os.environ.get("FUNCGRAD_PARALLEL_COMPILE", "1") != "0")
-
-
-def _start_helper(todo):
-    """(process, claims directory) of a helper compiling ``todo``, or (None, None)."""
-    try:
-        claims = tempfile.mkdtemp(prefix=".claims-", dir=cache.cache_dir())
-    except OSError:
-        return None, None
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    spec = {"dir": cache.cache_dir(), "claims": claims, "kernels": [
-        {"name": k.name, "source": k.source,
-         "signature": [[s[0], np.dtype(s[1]).str, *s[2:]] if s[0] in ("array", "scalar")
-                       else list(s) for s in k.signature]} for k in todo]}
-    env = dict(os.environ, FUNCGRAD_PARALLEL_COMPILE="0")
-    try:
-        proc = subprocess.Popen([sys.executable, "-c", _WORKER.format(root=root)], env=env,
-                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, close_fds=True)
-        proc.stdin.write(json.dumps(spec).encode() + b"\n")
-        proc.stdin.flush()
-    except OSError:
-        shutil.rmtree(claims, ignore_errors=True)
-        return None, None
-    return proc, claims
-
-
-def _finish_helper(proc, claims, ok: bool, saved=()) -> None:
-    """Wait for the helper if it holds claims, first handing it the entries ``saved`` here to
-    verify (kill it on an error, Ctrl-C or after the timeout); always reap it (even if
-    interrupted again meanwhile) and remove the claims."""
-    interrupted = None
-    try:
-        if ok and proc.poll() is None and _helper_has_claims(claims):
-            with contextlib.suppress(OSError):
-                proc.stdin.write(json.dumps(list(saved)).encode() + b"\n")
-            with contextlib.suppress(OSError):
-                proc.stdin.close()
-            proc.wait(timeout=_WORKER_TIMEOUT)
-    except BaseException as e:    # TimeoutExpired, KeyboardInterrupt...
-        interrupted = e
-    while True:
-        try:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
-            with contextlib.suppress(OSError):
-                proc.stdin.close()
-            break
-        except BaseException as e:   # a second Ctrl-C while reaping: reap anyway
-            interrupted = interrupted or e
-    shutil.rmtree(claims, ignore_errors=True)
-    if interrupted is not None and not isinstance(interrupted, subprocess.TimeoutExpired):
-        raise interrupted
-
-
-def _helper_has_claims(claims: str) -> bool:
-    try:
-        for f in os.listdir(claims):
-            with open(os.path.join(claims, f)) as fh:
-                if fh.read() == "worker":
-                    return True
-    except OSError:
-        return True
-    return False
-
-
-def load_kernels(kernels) -> dict:
+def load_kernels(kernels, helper: compile_helper.Helper | None = None) -> dict:
     """Compile or load ``kernels`` (``codegen.Kernel`` objects); returns ``{name: dispatcher}``.
 
     Three or more kernels missing from both this process and the disk cache compile on two
-    cores (see above); ``FUNCGRAD_PARALLEL_COMPILE=0`` turns this off."""
+    cores (``compile_helper``); ``helper`` is one ``program.load`` already started for the
+    kernels missing from the disk cache (before this process imported Numba)."""
     absent = [k for k in kernels if k.name not in _KERNELS]
-    on_disk = [k for k in absent if _cached_on_disk(k.name)]
-    todo = [k for k in absent if all(k is not d for d in on_disk)]
-    if _want_helper(todo):
-        proc, claims = _start_helper(todo)
-        if proc is not None:
-            ok = False
-            _COLLECT[0] = saved = []
-            try:
-                for k in todo:
-                    if not _claim(claims, k.name, "parent"):
-                        break
-                    _load_one(k)
-                ok = True
-            finally:
-                _COLLECT[0] = None
-                _finish_helper(proc, claims, ok, saved)
+    todo = [k for k in absent if not compile_helper.cached_on_disk(k.name)] if helper is None \
+        else helper.todo
+    if helper is None:
+        helper = compile_helper.start(todo)
+    if helper is not None:
+        todo = helper.todo               # (costliest first: the helper takes the other end)
+    new = {k.name for k in todo}
+    on_disk = [k for k in absent if k.name not in new]
+    if helper is not None:
+        ok = False
+        _COLLECT[0] = saved = []
+        try:
+            for k in todo:
+                if not compile_helper.claim(helper.claims, k.name, "parent"):
+                    break
+                _load_one(k)
+            ok = True
+        finally:
+            _COLLECT[0] = None
+            compile_helper.finish(helper, ok, saved)
     if on_disk and not _NOT_USERS[0]:     # entries of other processes, perhaps never verified
         check_entries([load_kernel(k.name, k.source) for k in on_disk])
     return {k.name: _load_one(k) for k in kernels}

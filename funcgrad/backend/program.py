@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from . import cache, process
+from . import cache, compile_helper, process
 from .driver import Program, generate  # noqa: F401  (re-exported)
 from .fusion import plan
 
@@ -133,14 +133,25 @@ def load(program: Program, backend: str | None = None, debug: int = 0):
     g = dict(program.globals)
     t0 = time.perf_counter()
     if backend == "numba":
-        from . import numba_backend as nb
+        kernels = list(program.kernels.values())
+        helper = None
+        if __package__ + ".numba_backend" not in sys.modules:
+            # nothing is compiled in this process yet: the helper for the kernels missing from
+            # the disk cache starts first, so that its start overlaps Numba's import here
+            helper = compile_helper.start(
+                [k for k in kernels if not compile_helper.cached_on_disk(k.name)])
+        try:
+            from . import numba_backend as nb
+        except BaseException:
+            if helper is not None:
+                compile_helper.finish(helper, False)
+            raise
         n_log = len(nb.compile_log)
         try:
-            g.update(nb.load_kernels(list(program.kernels.values())))
+            g.update(nb.load_kernels(kernels, helper))
         except Exception as e:
             raise KernelCompileError(_compile_failure(program, e)) from e
         if debug >= 4:
-            import sys
             for name, sig, sec in nb.compile_log[n_log:]:
                 print(f"funcgrad.jit: compiled {name}{sig} in {sec:.3f} s", file=sys.stderr)
             print(f"funcgrad.jit: {len(program.kernels)} kernels ready in "

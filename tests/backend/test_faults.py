@@ -321,6 +321,34 @@ def test_the_compile_helper_verifies_the_entries_of_a_cold_compile(tmp_path):
     assert len(manifests) >= 6 and len(marked) >= len(manifests) - 2, (len(manifests), len(marked))
 
 
+def test_the_first_program_of_a_process_starts_the_helper_before_importing_numba(tmp_path):
+    """A process's first jitted program with three or more new kernels starts the helper before
+    it imports Numba (``program.load``); it compiles its share and verifies every entry."""
+    body = """
+        import sys
+        m = np.linspace(0.0, 1.0, 64 * 64).reshape(64, 64)
+        def hf(v, m):
+            return (jnp.sum(jnp.cos(v) * 3.0) + jnp.sum(jnp.max(jnp.sin(m), axis=0) * (jnp.exp(-v * v) @ m))
+                    + jnp.mean(jnp.tanh(m), axis=1).sum())
+        from funcgrad.backend import compile_helper
+        started = []
+        real_start = compile_helper.start
+        def start(todo):
+            started.append("numba" in sys.modules)
+            return real_start(todo)
+        compile_helper.start = start
+        got = fg.jit(hf)(x, m)
+        out = check({})
+        out["ok"] = out["ok"] and bool(np.allclose(got, hf(x, m)))
+        out["started_before_numba"] = started[:1] == [False]
+    """
+    out = run_child(tmp_path, body, env={"FUNCGRAD_PARALLEL_COMPILE": "1"})
+    assert out["ok"] and out["started_before_numba"], out
+    manifests = list(tmp_path.glob("fg-*/__pycache__/k_*.sha256"))
+    marked = [m for m in manifests if m.read_text().endswith(" verified")]
+    assert len(manifests) >= 6 and len(marked) >= len(manifests) - 2, (len(manifests), len(marked))
+
+
 # --------------------------------------------------------------------------- unusable caches
 
 def _one_warning_in_memory(out):
