@@ -45,13 +45,16 @@ class Helper:
         self.proc, self.claims, self.todo = proc, claims, todo
 
 
-def cached_on_disk(name: str) -> bool:
-    """Numba's cache holds an entry (an index file) for kernel ``name``."""
+def missing_from_disk(kernels) -> list:
+    """The ``kernels`` Numba's disk cache holds no entry (index file) for; one directory listing
+    for all of them (Numba names an index ``<module>.<function>-<line>.py<ver>.nbi``, and a
+    kernel's module is its name)."""
     d = os.path.join(cache.cache_dir(), "__pycache__")
     try:
-        return any(f.startswith(name + ".") and f.endswith(".nbi") for f in os.listdir(d))
+        have = {f.split(".", 1)[0] for f in os.listdir(d) if f.endswith(".nbi")}
     except OSError:
-        return False
+        return list(kernels)
+    return [k for k in kernels if k.name not in have]
 
 
 def claim(claims: str, name: str, owner: str) -> bool:

@@ -138,8 +138,7 @@ def load(program: Program, backend: str | None = None, debug: int = 0):
         if __package__ + ".numba_backend" not in sys.modules:
             # nothing is compiled in this process yet: the helper for the kernels missing from
             # the disk cache starts first, so that its start overlaps Numba's import here
-            helper = compile_helper.start(
-                [k for k in kernels if not compile_helper.cached_on_disk(k.name)])
+            helper = compile_helper.start(compile_helper.missing_from_disk(kernels))
         try:
             from . import numba_backend as nb
         except BaseException:
