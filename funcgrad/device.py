@@ -88,7 +88,7 @@ def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
 
 def device_get(x):
     """Host values of ``x``'s leaves (NumPy arrays; funcgrad Arrays already are)."""
-    return tree_map(lambda v: v.view(np.ndarray) if type(v) is not np.ndarray and isinstance(v, np.ndarray) else v, x)
+    return tree_map(lambda v: v.view(np.ndarray) if isinstance(v, np.ndarray) else v, x)
 
 
 def block_until_ready(x):

@@ -46,7 +46,8 @@ _GUARD = threading.Lock()
 #: uses), not the whole ``funcgrad`` package (its NumPy API, transforms, ...): a stand-in package
 #: module with the real directory as its ``__path__`` (0.24 against 0.39 s to import the backend)
 CHILD_PRELUDE = ("import os, sys, types; sys.path.insert(0, {root!r}); "
-                 "_p = types.ModuleType('funcgrad'); _p.__path__ = [os.path.join({root!r}, 'funcgrad')]; "
+                 "_p = types.ModuleType('funcgrad'); "
+                 "_p.__path__ = [os.path.join({root!r}, 'funcgrad')]; "
                  "sys.modules['funcgrad'] = _p; ")
 _CHECK_WORKER = (CHILD_PRELUDE +                      # (os._exit: no teardown for the exiting
                  "from funcgrad.backend.entry_guard import check_worker; check_worker(); "

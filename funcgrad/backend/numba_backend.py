@@ -334,7 +334,8 @@ def runtime():
                     src = f.read()
                 name = f"rt_{cache.source_hash(src)}"
                 rt, on_disk = _load_source(f"_funcgrad_{name}", name, src, {
-                    "njit": _njit_next_to_source, "i32_as_f32": _i32_as_f32, "f32_as_i32": _f32_as_i32,
+                    "njit": _njit_next_to_source,
+                    "i32_as_f32": _i32_as_f32, "f32_as_i32": _f32_as_i32,
                     "i64_as_f64": _i64_as_f64, "f64_as_i64": _f64_as_i64, **_LIBM})
                 if on_disk:
                     for v in vars(rt).values():

@@ -328,7 +328,8 @@ def test_the_first_program_of_a_process_starts_the_helper_before_importing_numba
         import sys
         m = np.linspace(0.0, 1.0, 64 * 64).reshape(64, 64)
         def hf(v, m):
-            return (jnp.sum(jnp.cos(v) * 3.0) + jnp.sum(jnp.max(jnp.sin(m), axis=0) * (jnp.exp(-v * v) @ m))
+            return (jnp.sum(jnp.cos(v) * 3.0)
+                    + jnp.sum(jnp.max(jnp.sin(m), axis=0) * (jnp.exp(-v * v) @ m))
                     + jnp.mean(jnp.tanh(m), axis=1).sum())
         from funcgrad.backend import compile_helper
         started = []
