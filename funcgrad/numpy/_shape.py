@@ -37,14 +37,14 @@ def reshape(a, shape=None, order="C", *, newshape=None):
     shape = newshape if shape is None else shape
     if order not in ("C", "F", "A"):
         raise ValueError(f"reshape: order must be one of 'C', 'F', 'A', got {order!r}")
+    if _state.trace is EVAL or not isinstance(a, Tracer):
+        try:
+            return wrap(np.reshape(base(a), shape, order="F" if order == "F" else "C"))
+        except ValueError as e:
+            raise ShapeError(f"reshape: {e} (at {user_frame_info()})") from None
     if order == "F":
         dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
         return transpose(reshape(transpose(a), dims[::-1]))
-    if _state.trace is EVAL or not isinstance(a, Tracer):
-        try:
-            return wrap(np.reshape(base(a), shape))
-        except ValueError as e:
-            raise ShapeError(f"reshape: {e} (at {user_frame_info()})") from None
     shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
     src = shape_of(a)
     size = int(np.prod(src, dtype=np.int64))
