@@ -434,8 +434,8 @@ def load_kernels(kernels, helper: compile_helper.Helper | None = None) -> dict:
     cores (``compile_helper``); ``helper`` is one ``program.load`` already started for the
     kernels missing from the disk cache (before this process imported Numba)."""
     absent = [k for k in kernels if k.name not in _KERNELS]
-    todo = compile_helper.missing_from_disk(absent) if helper is None else helper.todo
     if helper is None:
+        todo = compile_helper.missing_from_disk(absent)
         helper = compile_helper.start(todo)
     if helper is not None:
         todo = helper.todo               # (costliest first: the helper takes the other end)
