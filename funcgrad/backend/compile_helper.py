@@ -20,19 +20,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 
 import numpy as np
 
 from . import cache
-from .entry_guard import CHILD_PRELUDE
+from .entry_guard import start_backend_child
 
-# The helper ends with ``os._exit``: the parent waits for it to exit, and the interpreter's
-# teardown with Numba loaded took 0.2 s (measured: the helper's last entry written at 1.37 s, the
-# parent's wait over at 1.58 s, of a 1.6 s cold first W1 step). Its files are written and closed.
-_WORKER = (CHILD_PRELUDE + "from funcgrad.backend.numba_backend import _compile_worker; "
-           "_compile_worker(); os._exit(0)")
 WORKER_TIMEOUT = 600.0
 
 
@@ -94,16 +88,12 @@ def start(todo) -> Helper | None:
         claims = tempfile.mkdtemp(prefix=".claims-", dir=cache.cache_dir())
     except OSError:
         return None
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     spec = {"dir": cache.cache_dir(), "claims": claims, "kernels": [
         {"name": k.name, "source": k.source,
          "signature": [[s[0], np.dtype(s[1]).str, *s[2:]] if s[0] in ("array", "scalar")
                        else list(s) for s in k.signature]} for k in todo]}
-    env = dict(os.environ, FUNCGRAD_PARALLEL_COMPILE="0")
     try:
-        proc = subprocess.Popen([sys.executable, "-c", _WORKER.format(root=root)], env=env,
-                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, close_fds=True)
+        proc = start_backend_child("numba_backend", "_compile_worker", subprocess.DEVNULL)
         proc.stdin.write(json.dumps(spec).encode() + b"\n")
         proc.stdin.flush()
     except OSError:

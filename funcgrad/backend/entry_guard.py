@@ -42,16 +42,27 @@ _GUARD = threading.Lock()
 # check, a second process loading 199 small programs another process had compiled took 72 s,
 # against 26 s for the cold compile; with one per process it takes 2.7 s.)
 
-#: the start of a child process's command that imports only the backend (and the core modules it
-#: uses), not the whole ``funcgrad`` package (its NumPy API, transforms, ...): a stand-in package
-#: module with the real directory as its ``__path__`` (0.24 against 0.39 s to import the backend)
-CHILD_PRELUDE = ("import os, sys, types; sys.path.insert(0, {root!r}); "
-                 "_p = types.ModuleType('funcgrad'); "
-                 "_p.__path__ = [os.path.join({root!r}, 'funcgrad')]; "
-                 "sys.modules['funcgrad'] = _p; ")
-_CHECK_WORKER = (CHILD_PRELUDE +                      # (os._exit: no teardown for the exiting
-                 "from funcgrad.backend.entry_guard import check_worker; check_worker(); "
-                 "os._exit(0)")                      # parent to wait for)
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+#: the start of a backend child's command: it imports only the backend (and the core modules it
+#: uses), not the whole ``funcgrad`` package (its NumPy API, transforms, ...), through a stand-in
+#: package module with the real directory as its ``__path__`` (0.24 against 0.39 s)
+_CHILD_PRELUDE = ("import os, sys, types; sys.path.insert(0, {root!r}); "
+                  "_p = types.ModuleType('funcgrad'); "
+                  "_p.__path__ = [os.path.join({root!r}, 'funcgrad')]; "
+                  "sys.modules['funcgrad'] = _p; ").format(root=_ROOT)
+
+
+def start_backend_child(module: str, function: str, stdout) -> subprocess.Popen:
+    """A Python child running ``funcgrad.backend.<module>.<function>()`` (the compile helper, the
+    checking child), with stdin a pipe, without parallel compile of its own. It ends with
+    ``os._exit``: its parent waits for it, and the interpreter's teardown with Numba loaded took
+    0.2 s (the compile helper's last entry was written at 1.37 s, its parent's wait was over at
+    1.58 s, of a 1.6 s cold first W1 step). Its files are written and closed by then."""
+    code = (_CHILD_PRELUDE + f"from funcgrad.backend.{module} import {function}; {function}(); "
+            "os._exit(0)")
+    env = dict(os.environ, FUNCGRAD_PARALLEL_COMPILE="0")
+    return subprocess.Popen([sys.executable, "-c", code], env=env, stdin=subprocess.PIPE,
+                            stdout=stdout, stderr=subprocess.DEVNULL, close_fds=True, bufsize=0)
 _CHECK_TIMEOUT = float(os.environ.get("FUNCGRAD_CACHE_CHECK_TIMEOUT", "") or 120.0)
 _VERIFIED = " verified"
 _NOT_USERS = [False]       # True in the helper and checking processes: load entries directly
@@ -185,11 +196,7 @@ def _checker():
     cur = _CHECKER[0]
     if cur is not None and cur[0] == os.getpid() and cur[1].poll() is None:
         return cur[1]
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = dict(os.environ, FUNCGRAD_PARALLEL_COMPILE="0")
-    proc = subprocess.Popen([sys.executable, "-c", _CHECK_WORKER.format(root=root)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, env=env, close_fds=True, bufsize=0)
+    proc = start_backend_child("entry_guard", "check_worker", subprocess.PIPE)
     if cur is None:
         import atexit
         atexit.register(_stop_checker)
